@@ -1,0 +1,27 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from storage.models.audit import AuditEntry
+from storage.models.base import Base
+from storage.models.concerns import Concern, ConcernMessage
+from storage.models.groups import Group, GroupChannel, Membership
+from storage.models.outbox import OutboxItem
+from storage.models.people import Person, PlatformLink, RoleGrant
+from storage.models.slack import SlackInstallation, SlackOAuthState
+from storage.models.teams import TeamsConversation
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Concern",
+    "ConcernMessage",
+    "Group",
+    "GroupChannel",
+    "Membership",
+    "OutboxItem",
+    "Person",
+    "PlatformLink",
+    "RoleGrant",
+    "SlackInstallation",
+    "SlackOAuthState",
+    "TeamsConversation",
+]
