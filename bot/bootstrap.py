@@ -1,0 +1,186 @@
+"""The composition root: the one place that wires storage, core, adapters and schedules together."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, system_clock
+from bot.config import ConfigError, Settings
+from bot.core import Bot
+from bot.types import Profile
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bot: Bot
+    clock: Clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self):
+        return self.clock().astimezone(self.settings.timezone).date()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_runtime(settings: Settings, clock: Clock = system_clock) -> Runtime:
+    """Connect, bring SQLite up to date (PostgreSQL must be upgraded on purpose), build the bot."""
+    from storage.engine import current_revision, head_revision, is_sqlite, open_engine, session_maker, upgrade
+
+    engine = open_engine(settings.database_url)
+    try:
+        if is_sqlite(engine):
+            await upgrade(engine)
+        else:
+            current = await current_revision(engine)
+            if current != head_revision():
+                raise ConfigError(
+                    f"DATABASE_URL's schema is at revision {current or 'none'}, not {head_revision()}; run `affinity-bot db upgrade` first."
+                )
+    except ConfigError:
+        await engine.dispose()
+        raise
+    except OSError as exc:
+        await engine.dispose()
+        raise ConfigError(f"DATABASE_URL could not be reached ({type(exc).__name__}: {exc}).") from None
+    sessions = session_maker(engine)
+    return Runtime(settings, engine, sessions, Bot(sessions, settings, clock), clock)
+
+
+async def upgrade_database(settings: Settings) -> str:
+    from storage.engine import current_revision, open_engine, upgrade
+
+    engine = open_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        return await current_revision(engine) or "none"
+    finally:
+        await engine.dispose()
+
+
+async def console_identity(runtime: Runtime, who: str) -> tuple[str, Profile]:
+    """Who `--as` names: a roster person by e-mail or name, or a new console-only person."""
+    from bot.people.identity import clean_email, find_people
+
+    async with runtime.sessions() as session:
+        found = await find_people(session, who)
+    exact = [p for p in found if p.name.casefold() == who.strip().casefold() or (p.email or "") == who.strip().lower()]
+    person = exact[0] if len(exact) == 1 else (found[0] if len(found) == 1 else None)
+    if person is not None:
+        return person.name, Profile(name=person.name, email=person.email)
+    email = clean_email(who)
+    return who, Profile(name=email.split("@")[0].replace(".", " ").title() if email else who, email=email)
+
+
+async def chat(runtime: Runtime, who: str, roles: tuple[str, ...] = (), out: TextIO = sys.stdout, banner: str = "") -> None:
+    from adapters.console import ConsoleChat, console_user, stdin_lines
+    from bot.people.grants import grant
+
+    name, profile = await console_identity(runtime, who)
+    actor = console_user(profile.email or name)
+    # The person must exist before roles can be granted to them.
+    await runtime.bot.ensure_person(actor, profile)
+    for role in roles:
+        role_name, _, group = role.partition(":")
+        async with runtime.sessions() as session:
+            outcome = await grant(session, profile.email or name, role_name, group or None, runtime.now(), runtime.today())
+            if not outcome.ok:
+                raise ConfigError(f"--role {role}: {outcome.message}")
+            await session.commit()
+        out.write(outcome.message + "\n")
+    interactive = sys.stdin.isatty()
+    if banner:
+        out.write(banner + "\n")
+    if interactive:
+        out.write(f"You are {name}. Type `help` to start, `quit` to leave.\n\n")
+    console = ConsoleChat(runtime.bot.handle, actor, profile, out=out, prompt="you> " if interactive else "")
+    await console.run(stdin_lines())
+
+
+def build_web_app(runtime: Runtime):
+    """The HTTP application: /healthz, and each platform's endpoint when it is configured."""
+    from aiohttp import web
+
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/healthz", healthz)
+    for attach in _platform_attachers():
+        attach(app, runtime)
+    return app
+
+
+def _platform_attachers():
+    """Each platform adapter's `attach(app, runtime)`; adapters add their routes themselves."""
+    import importlib
+
+    attachers = []
+    for name in ("adapters.slack", "adapters.teams"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        attachers.append(module.attach)
+    return attachers
+
+
+async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True) -> None:
+    """Serve HTTP until interrupted."""
+    import asyncio
+
+    from aiohttp import web
+
+    app = build_web_app(runtime)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, runtime.settings.port)
+    await site.start()
+    print(f"Affinity Bot is listening on http://{host}:{runtime.settings.port} (GET /healthz).", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def slack_manifest(url: str | None, socket_mode: bool = False) -> str:
+    """The Slack app manifest with this bot's request URLs (or for Socket Mode), as YAML."""
+    from adapters.slack import ManifestError, manifest
+
+    try:
+        return manifest(url, socket_mode)
+    except ManifestError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def teams_package(app_id: str, out: Path, domain: str | None = None, website: str | None = None) -> dict:
+    """Write the Teams app package (manifest and icons) to `out`; returns the manifest."""
+    from adapters.teams import PackageError, package
+
+    try:
+        return package(app_id, out, domain=domain, website=website)
+    except PackageError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+async def seed_demo(runtime: Runtime, workdir: Path) -> bool:
+    from bot.demo import seed
+
+    async with runtime.sessions() as session:
+        created = await seed(session, runtime.today(), runtime.now(), workdir)
+        await session.commit()
+    return created

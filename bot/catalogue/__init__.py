@@ -1,0 +1,63 @@
+"""Every sentence the bot says, one catalogue per language (en, es), one file per feature."""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+LANGUAGES = ("en", "es")
+DEFAULT_LANGUAGE = "en"
+_HERE = Path(__file__).parent
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> Mapping[str, str]:
+    """All keys of one language, flattened to dotted names (`groups.joined`)."""
+    entries: dict[str, str] = {}
+    for path in sorted((_HERE / language).glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        _flatten(path.stem, data, entries)
+    return entries
+
+
+def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(f"{prefix}.{key}", value, out)
+    else:
+        out[prefix] = str(node)
+
+
+def language_for(locale: str | None) -> str:
+    """The catalogue language that fits a platform locale such as `es-MX`."""
+    if not locale:
+        return DEFAULT_LANGUAGE
+    code = locale.replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def text(language: str, key: str, **params: Any) -> str:
+    """The sentence `key` in `language`, with `{placeholders}` filled in."""
+    entries = catalogue(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    template = entries.get(key)
+    if template is None:
+        template = catalogue(DEFAULT_LANGUAGE)[key]
+    return template.format(**params) if params else template
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Translator:
+    """Bound to one language, so handlers write `t("groups.joined", group=name)`."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+    def __call__(self, key: str, **params: Any) -> str:
+        return text(self.language, key, **params)

@@ -1,0 +1,221 @@
+"""Settings from the environment (and `.env`), and the district's YAML configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///affinity.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one sentence naming it."""
+
+
+@dataclass(frozen=True)
+class District:
+    """What `AFFINITY_CONFIG` may set; every field has the default the spec names."""
+
+    k: int = 5
+    excerpt_min: int = 10
+    quiet_start: time = time(20, 0)
+    quiet_end: time = time(7, 0)
+    work_start: time = time(8, 0)
+    work_end: time = time(16, 30)
+    nudge_offsets: tuple[str, ...] = ("24h", "1h")
+    onboarding: tuple[Mapping[str, Any], ...] = (
+        {"day": 0, "step": "welcome"},
+        {"day": 7, "step": "mentoring"},
+        {"day": 30, "step": "checkin"},
+    )
+    concern_categories: tuple[str, ...] = (
+        "harassment",
+        "discrimination",
+        "inclusion",
+        "workload",
+        "safety",
+        "other",
+    )
+    sites: tuple[str, ...] = ()
+    escalate_after_working_days: int = 10
+    notice_times: tuple[time, ...] = (time(10, 0), time(15, 0))
+    digest_weekday: int = 0
+    digest_time: time = time(8, 0)
+    mentor_weights: Mapping[str, Any] = field(default_factory=dict)
+    mentor_accept_days: int = 3
+    intro_avoid_rounds: int = 6
+    groups: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3978
+    timezone: ZoneInfo = ZoneInfo("America/Chicago")
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    microsoft_app_id: str = ""
+    microsoft_app_password: str = ""
+    microsoft_app_tenant_id: str = ""
+    dei_channel: str = ""
+    district: District = field(default_factory=District)
+    config_path: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        """Read every setting; a missing or malformed one raises ConfigError naming it."""
+        port_text = env.get("PORT", "3978").strip() or "3978"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"PORT must be a port number between 1 and 65535, not {port_text!r}.")
+        zone_name = env.get("AFFINITY_TIMEZONE", "America/Chicago").strip() or "America/Chicago"
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"AFFINITY_TIMEZONE must be an IANA time zone such as America/Chicago, not {zone_name!r}."
+            ) from None
+        url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ConfigError(
+                "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {url.split(':', 1)[0]!r})."
+            )
+        app_id = env.get("MICROSOFT_APP_ID", "").strip()
+        app_password = env.get("MICROSOFT_APP_PASSWORD", "").strip()
+        if bool(app_id) != bool(app_password):
+            missing = "MICROSOFT_APP_PASSWORD" if app_id else "MICROSOFT_APP_ID"
+            raise ConfigError(f"{missing} must be set together with the other Microsoft app setting, or both left empty.")
+        api_url = env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/"
+        if not api_url.startswith(("http://", "https://")):
+            raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}.")
+        dei_channel = env.get("AFFINITY_DEI_CHANNEL", "").strip()
+        if dei_channel and (dei_channel.split(":", 2)[0] not in ("slack", "teams", "console") or dei_channel.count(":") < 2):
+            raise ConfigError(
+                "AFFINITY_DEI_CHANNEL must be written as platform:workspace-or-tenant:channel, "
+                f"for example slack:T0123ABCD:C0456EFGH, not {dei_channel!r}."
+            )
+        config_path = env.get("AFFINITY_CONFIG", "").strip() or None
+        district = load_district(Path(config_path)) if config_path else District()
+        return cls(
+            database_url=url,
+            port=int(port_text),
+            timezone=zone,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+            slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            slack_client_id=env.get("SLACK_CLIENT_ID", "").strip(),
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip(),
+            microsoft_app_id=app_id,
+            microsoft_app_password=app_password,
+            microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
+            dei_channel=dei_channel,
+            district=district,
+            config_path=config_path,
+        )
+
+
+def load_district(path: Path) -> District:
+    """Parse the AFFINITY_CONFIG file; any error names the file and the key."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"AFFINITY_CONFIG points to {path}, which does not exist.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"AFFINITY_CONFIG file {path} is not valid YAML{where}.") from None
+    if raw is None:
+        return District()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"AFFINITY_CONFIG file {path} must be a mapping of settings at the top level.")
+    return district_from_mapping(raw, source=str(path))
+
+
+def district_from_mapping(raw: Mapping[str, Any], source: str = "AFFINITY_CONFIG") -> District:
+    values: dict[str, Any] = {}
+    readers = {
+        "k": lambda v, key: _int(v, key, source, minimum=3),
+        "excerpt_min": lambda v, key: _int(v, key, source, minimum=3),
+        "quiet_hours": None,
+        "working_hours": None,
+        "nudge_offsets": lambda v, key: tuple(_str_list(v, key, source)),
+        "onboarding": lambda v, key: tuple(_mapping_list(v, key, source)),
+        "concern_categories": lambda v, key: tuple(_str_list(v, key, source)),
+        "sites": lambda v, key: tuple(_str_list(v, key, source)),
+        "escalate_after_working_days": lambda v, key: _int(v, key, source, minimum=1),
+        "notice_times": lambda v, key: tuple(_time(x, key, source) for x in _str_list(v, key, source)),
+        "digest_weekday": lambda v, key: _int(v, key, source, minimum=0, maximum=6),
+        "digest_time": lambda v, key: _time(v, key, source),
+        "mentor_weights": lambda v, key: _mapping(v, key, source),
+        "mentor_accept_days": lambda v, key: _int(v, key, source, minimum=1),
+        "intro_avoid_rounds": lambda v, key: _int(v, key, source, minimum=0),
+        "groups": lambda v, key: tuple(_mapping_list(v, key, source)),
+    }
+    for key, value in raw.items():
+        if key not in readers:
+            known = ", ".join(sorted(readers))
+            raise ConfigError(f"{source}: unknown setting {key!r}; known settings are {known}.")
+        if key in ("quiet_hours", "working_hours"):
+            start, end = _window(value, key, source)
+            prefix = "quiet" if key == "quiet_hours" else "work"
+            values[f"{prefix}_start"], values[f"{prefix}_end"] = start, end
+        else:
+            values[key] = readers[key](value, key)
+    district = District(**values)
+    if district.excerpt_min < district.k:
+        raise ConfigError(f"{source}: excerpt_min ({district.excerpt_min}) may not be below k ({district.k}).")
+    return district
+
+
+def _int(value: Any, key: str, source: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{source}: {key} must be a whole number, not {value!r}.")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{source}: {key} must be at least {minimum}, not {value}.")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{source}: {key} must be at most {maximum}, not {value}.")
+    return value
+
+
+def _str_list(value: Any, key: str, source: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{source}: {key} must be a list of words.")
+    return [v.strip() for v in value]
+
+
+def _mapping(value: Any, key: str, source: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: {key} must be a mapping.")
+    return value
+
+
+def _mapping_list(value: Any, key: str, source: str) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{source}: {key} must be a list of mappings.")
+    return value
+
+
+def _time(value: Any, key: str, source: str) -> time:
+    text = str(value).strip()
+    try:
+        hours, minutes = text.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ConfigError(f"{source}: {key} must be a time as HH:MM, not {text!r}.") from None
+
+
+def _window(value: Any, key: str, source: str) -> tuple[time, time]:
+    parts = str(value).replace("–", "-").split("-")
+    if len(parts) != 2:
+        raise ConfigError(f"{source}: {key} must be written as HH:MM-HH:MM, not {value!r}.")
+    return _time(parts[0], key, source), _time(parts[1], key, source)

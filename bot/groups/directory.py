@@ -1,0 +1,130 @@
+"""Finding groups by what people type, and the rules of who may join and who may see what."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.catalogue import Translator
+from storage.models import Group, Membership, Person
+from storage.search import contains
+
+#: Below this many members a count is shown as "fewer than 5": a count of 1 in a small group
+#: would say too much about who is in it.
+MIN_SHOWN_COUNT = 5
+
+KINDS = ("identity", "interest", "role", "new-staff")
+JOIN_POLICIES = ("open", "approval")
+ELIGIBILITY_KEYS = ("exclude_job_roles", "job_roles", "sites", "started_within_days")
+
+
+@dataclass(frozen=True)
+class Found:
+    group: Group
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    candidates: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    suggestions: tuple[Group, ...]
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form, so "educadores" finds "Educadores" and "Bilingüe"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_text(group: Group) -> str:
+    return fold(" ".join([group.slug, group.name, group.description or "", group.kind, " ".join(group.tags or [])]))
+
+
+async def resolve(session: AsyncSession, words: str, person_id: int | None = None, include_unlisted: bool = False) -> Found | Ambiguous | NotFound:
+    """The group `words` names: exact slug or name, else an unambiguous prefix or word.
+
+    Unlisted groups are found only by their exact slug or name, or by their own members.
+    """
+    wanted = fold(words.strip().strip("#"))
+    # Most people type or press the exact slug: one indexed lookup, not a scan of every group.
+    exact = (await session.execute(select(Group).where(Group.slug == wanted))).scalar_one_or_none()
+    if exact is not None:
+        return Found(exact)
+    groups = list((await session.execute(select(Group))).scalars())
+    mine: set[int] = set()
+    if person_id is not None:
+        mine = set(
+            (await session.execute(select(Membership.group_id).where(Membership.person_id == person_id, Membership.status != "left"))).scalars()
+        )
+    for g in groups:
+        if fold(g.slug) == wanted or fold(g.name) == wanted:
+            return Found(g)
+    visible = [g for g in groups if g.listed or g.id in mine or include_unlisted]
+    prefix = [g for g in visible if fold(g.slug).startswith(wanted) or fold(g.name).startswith(wanted)]
+    if not prefix and wanted:
+        prefix = [g for g in visible if any(w.startswith(wanted) for w in fold(g.name).split())]
+    if len(prefix) == 1:
+        return Found(prefix[0])
+    if prefix:
+        return Ambiguous(tuple(sorted(prefix, key=lambda g: g.name)))
+    import difflib
+
+    close = difflib.get_close_matches(wanted, [fold(g.slug) for g in visible], n=3, cutoff=0.6)
+    return NotFound(tuple(g for g in visible if fold(g.slug) in close))
+
+
+async def search(session: AsyncSession, query: str) -> list[Group]:
+    """Listed groups whose name, slug, description, kind or tags contain every query word."""
+    statement = select(Group).where(Group.listed.is_(True))
+    for word in fold(query).split():
+        statement = statement.where(contains(Group.search_text, word))
+    found = list((await session.execute(statement)).scalars())
+    return sorted(found, key=lambda g: fold(g.name))
+
+
+def count_label(t: Translator, count: int) -> str:
+    if count < MIN_SHOWN_COUNT:
+        return t("groups.count_few")
+    return t("groups.count", count=count)
+
+
+def ineligible(person: Person, group: Group, today: date) -> tuple[str, dict[str, Any]] | None:
+    """Why `person` may not join `group` (a catalogue key and parameters), or None."""
+    rule = group.eligibility or {}
+    role = fold(person.job_role or "")
+    excluded = [fold(r) for r in rule.get("exclude_job_roles", [])]
+    if excluded and role in excluded:
+        return "groups.ineligible_role_excluded", {"role": person.job_role}
+    allowed = [fold(r) for r in rule.get("job_roles", [])]
+    if allowed and role not in allowed:
+        return "groups.ineligible_role_required", {"roles": ", ".join(rule["job_roles"])}
+    sites = [fold(s) for s in rule.get("sites", [])]
+    if sites and fold(person.site or "") not in sites:
+        return "groups.ineligible_site", {"sites": ", ".join(rule["sites"])}
+    within = rule.get("started_within_days")
+    if within is not None:
+        if person.start_date is None or (today - person.start_date).days > int(within):
+            return "groups.ineligible_new_staff", {"days": within}
+    return None
+
+
+def describe_eligibility(t: Translator, group: Group) -> str:
+    rule = group.eligibility or {}
+    parts = []
+    if rule.get("exclude_job_roles"):
+        parts.append(t("groups.rule_exclude_roles", roles=", ".join(rule["exclude_job_roles"])))
+    if rule.get("job_roles"):
+        parts.append(t("groups.rule_roles", roles=", ".join(rule["job_roles"])))
+    if rule.get("sites"):
+        parts.append(t("groups.rule_sites", sites=", ".join(rule["sites"])))
+    if rule.get("started_within_days") is not None:
+        parts.append(t("groups.rule_new_staff", days=rule["started_within_days"]))
+    return "; ".join(parts) if parts else t("groups.rule_everyone")

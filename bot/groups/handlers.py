@@ -1,0 +1,296 @@
+"""What the `groups` commands do: discover, join by one's own choice, leave, and facilitate."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+
+from bot import outbox
+from bot.cards import card_reply
+from bot.catalogue import Translator
+from bot.groups.commands import misspelt_subcommand, DecideRequest, GroupInfo, GroupMembers, JoinGroup, LeaveGroup, ListGroups, MyGroups
+from bot.groups.directory import Ambiguous, Found, count_label, describe_eligibility, ineligible, resolve, search
+from bot.help import refusal_reply
+from bot.parsing import Refusal
+from bot.people.identity import find_people
+from bot.roles import FACILITATOR
+from bot.turn import Turn
+from bot.types import Button, Card, Fact, Reply
+from storage.models import Group, Membership, Person, RoleGrant
+
+#: How many groups one listing shows before asking the person to narrow the search.
+LIST_LIMIT = 10
+
+
+async def find_group(turn: Turn, words: str) -> Group | Reply:
+    """The named group, or a refusal that lists candidates or suggestions."""
+    found = await resolve(turn.session, words, person_id=turn.person.id, include_unlisted=turn.roles.admin)
+    if isinstance(found, Found):
+        return found.group
+    if isinstance(found, Ambiguous):
+        names = ", ".join(f"{g.name} ({g.slug})" for g in found.candidates[:8])
+        return turn.refuse("groups.ambiguous", words=words, candidates=names)
+    if found.suggestions:
+        return turn.refuse("groups.not_found_suggest", words=words, suggestions=", ".join(g.slug for g in found.suggestions))
+    return turn.refuse("groups.not_found", words=words)
+
+
+async def facilitator_names(turn: Turn, group_id: int) -> list[str]:
+    rows = await turn.session.execute(
+        select(Person.name).join(RoleGrant, RoleGrant.person_id == Person.id).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group_id)
+    )
+    return sorted(rows.scalars())
+
+
+async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
+    t = turn.t
+    found = await search(turn.session, cmd.query)
+    if not found:
+        near = misspelt_subcommand(cmd.query)
+        if near:
+            return refusal_reply(Refusal("help.did_you_mean", {"word": cmd.query.split()[0], "suggestion": f"groups {near}"}, show_help=True), turn)
+        return turn.reply("groups.none_found" if cmd.query else "groups.none_yet", query=cmd.query)
+    shown = found[:LIST_LIMIT]
+    sections = tuple(
+        Card(
+            title=f"{g.name} ({g.slug})",
+            body=g.description,
+            fields=(
+                Fact(t("groups.field_members"), count_label(t, g.active_count)),
+                Fact(t("groups.field_join"), t(f"groups.policy_{g.join_policy}")),
+            ),
+            actions=(Button(t("groups.button_info"), f"groups info {g.slug}"), Button(t("groups.button_join"), f"groups join {g.slug}", style="primary")),
+        )
+        for g in shown
+    )
+    more = t("groups.more", count=len(found) - len(shown)) if len(found) > len(shown) else ""
+    title = t("groups.found_title", query=cmd.query) if cmd.query else t("groups.list_title")
+    return card_reply(Card(title=title, body=more, sections=sections))
+
+
+async def group_info(cmd: GroupInfo, turn: Turn) -> Reply:
+    t = turn.t
+    group = await find_group(turn, cmd.group)
+    if isinstance(group, Reply):
+        return group
+    facilitators = await facilitator_names(turn, group.id)
+    fields = [
+        Fact(t("groups.field_kind"), t(f"groups.kind_{group.kind.replace('-', '_')}")),
+        Fact(t("groups.field_members"), count_label(t, group.active_count)),
+        Fact(t("groups.field_facilitators"), ", ".join(facilitators) or t("groups.no_facilitators")),
+        Fact(t("groups.field_join"), t(f"groups.policy_{group.join_policy}")),
+        Fact(t("groups.field_eligibility"), describe_eligibility(t, group)),
+    ]
+    if group.tags:
+        fields.append(Fact(t("groups.field_tags"), ", ".join(group.tags)))
+    for resource in group.resources or []:
+        fields.append(Fact(resource.get("title", t("groups.field_resource")), resource.get("url", "")))
+    return card_reply(
+        Card(
+            title=f"{group.name} ({group.slug})",
+            body=group.description,
+            fields=tuple(fields),
+            actions=(Button(t("groups.button_join"), f"groups join {group.slug}", style="primary"),),
+        )
+    )
+
+
+async def _membership(turn: Turn, person_id: int, group_id: int) -> Membership | None:
+    return (
+        await turn.session.execute(select(Membership).where(Membership.person_id == person_id, Membership.group_id == group_id))
+    ).scalar_one_or_none()
+
+
+async def _bump(turn: Turn, group_id: int, delta: int) -> None:
+    # One UPDATE, so two people joining at once cannot lose a count.
+    await turn.session.execute(update(Group).where(Group.id == group_id).values(active_count=Group.active_count + delta))
+
+
+async def join_group(cmd: JoinGroup, turn: Turn) -> Reply:
+    t = turn.t
+    group = await find_group(turn, cmd.group)
+    if isinstance(group, Reply):
+        return group
+    membership = await _membership(turn, turn.person.id, group.id)
+    if membership and membership.status == "active":
+        return turn.refuse("groups.already_member", group=group.name)
+    if membership and membership.status == "pending":
+        return turn.refuse("groups.already_pending", group=group.name)
+    why = ineligible(turn.person, group, turn.today)
+    if why:
+        key, params = why
+        return turn.refuse("groups.ineligible", group=group.name, reason=t(key, **params))
+    facilitators = await facilitator_names(turn, group.id)
+    if not cmd.confirmed:
+        visibility = t("groups.visibility", count=len(facilitators))
+        policy = t("groups.confirm_open" if group.join_policy == "open" else "groups.confirm_approval")
+        buttons = turn.ask(f"groups join {group.slug} --yes", t("groups.button_join"))
+        return card_reply(Card(title=t("groups.confirm_title", group=group.name), body=f"{visibility}\n{policy}", actions=buttons))
+    turn.person.pending_command = None
+    status = "active" if group.join_policy == "open" else "pending"
+    if membership is None:
+        membership = Membership(person_id=turn.person.id, group_id=group.id, status=status, requested_at=turn.now, dm_ok=True, nudges_ok=True)
+        turn.session.add(membership)
+    else:
+        membership.status, membership.requested_at, membership.left_at = status, turn.now, None
+    if status == "active":
+        membership.joined_at = turn.now
+        await _bump(turn, group.id, +1)
+        return turn.reply("groups.joined", group=group.name)
+    await turn.session.flush()
+    await _tell_facilitators(turn, group, membership)
+    return turn.reply("groups.requested", group=group.name)
+
+
+async def _tell_facilitators(turn: Turn, group: Group, membership: Membership) -> None:
+    rows = await turn.session.execute(
+        select(Person).join(RoleGrant, RoleGrant.person_id == Person.id).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group.id)
+    )
+    for facilitator in rows.scalars():
+        ft = Translator(facilitator.language)
+        who = turn.person.email or turn.person.name
+        card = Card(
+            title=ft("groups.request_title", group=group.name),
+            body=ft("groups.request_body", person=turn.person.name, group=group.name),
+            actions=(
+                Button(ft("groups.button_approve"), f"groups approve {group.slug} {who}", style="primary"),
+                Button(ft("groups.button_decline"), f"groups decline {group.slug} {who}", style="danger"),
+            ),
+        )
+        await outbox.enqueue(
+            turn.session,
+            key=f"join-request:{membership.id}:{membership.requested_at.isoformat()}:{facilitator.id}",
+            kind="join_request",
+            reply=card_reply(card, ephemeral=False),
+            now=turn.now,
+            person_id=facilitator.id,
+            group_id=group.id,
+            about_id=turn.person.id,
+        )
+
+
+async def leave_group(cmd: LeaveGroup, turn: Turn) -> Reply:
+    group = await find_group(turn, cmd.group)
+    if isinstance(group, Reply):
+        return group
+    membership = await _membership(turn, turn.person.id, group.id)
+    if membership is None or membership.status == "left":
+        return turn.refuse("groups.not_member", group=group.name)
+    if membership.status == "active":
+        await _bump(turn, group.id, -1)
+    membership.status, membership.left_at = "left", turn.now
+    await outbox.withdraw_for_group(turn.session, turn.person.id, group.id)
+    return turn.reply("groups.left", group=group.name)
+
+
+async def my_groups(cmd: MyGroups, turn: Turn) -> Reply:
+    t = turn.t
+    rows = (
+        await turn.session.execute(
+            select(Group, Membership.status)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(Membership.person_id == turn.person.id, Membership.status != "left")
+            .order_by(Group.name)
+        )
+    ).all()
+    if not rows and not turn.roles.facilitates:
+        return turn.reply("groups.mine_none")
+    fields = [Fact(g.name, t("groups.status_" + status)) for g, status in rows]
+    led = sorted(turn.roles.facilitates)
+    if led:
+        names = (await turn.session.execute(select(Group.name).where(Group.id.in_(led)).order_by(Group.name))).scalars()
+        fields.append(Fact(t("groups.field_facilitating"), ", ".join(names)))
+    actions = tuple(Button(t("groups.button_leave", group=g.slug), f"groups leave {g.slug}", style="danger") for g, status in rows)[:5]
+    return card_reply(Card(title=t("groups.mine_title"), fields=tuple(fields), actions=actions))
+
+
+async def group_members(cmd: GroupMembers, turn: Turn) -> Reply:
+    t = turn.t
+    group = await find_group(turn, cmd.group)
+    if isinstance(group, Reply):
+        return group
+    if not turn.roles.may_see_members(group.id):
+        return turn.needs_role(FACILITATOR, group.name)
+    rows = (
+        await turn.session.execute(
+            select(Person, Membership.status)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.group_id == group.id, Membership.status.in_(("active", "pending")))
+            .order_by(Person.name)
+        )
+    ).all()
+    active = [p for p, s in rows if s == "active"]
+    pending = [p for p, s in rows if s == "pending"]
+    turn.audit("members_viewed", group_id=group.id, detail=group.slug)
+    body = "\n".join(f"• {p.name}" + (f" <{p.email}>" if p.email else "") for p in active) or t("groups.members_none")
+    sections = ()
+    if pending:
+        sections = tuple(
+            Card(
+                title=t("groups.pending_one", person=p.name),
+                actions=(
+                    Button(t("groups.button_approve"), f"groups approve {group.slug} {p.email or p.name}", style="primary"),
+                    Button(t("groups.button_decline"), f"groups decline {group.slug} {p.email or p.name}", style="danger"),
+                ),
+            )
+            for p in pending
+        )
+    return card_reply(Card(title=t("groups.members_title", group=group.name, count=len(active)), body=body, sections=sections))
+
+
+async def decide_request(cmd: DecideRequest, turn: Turn) -> Reply:
+    group = await find_group(turn, cmd.group)
+    if isinstance(group, Reply):
+        return group
+    if not turn.roles.facilitator_of(group.id):
+        return turn.needs_role(FACILITATOR, group.name)
+    pending_ids = list(
+        (await turn.session.execute(select(Membership.person_id).where(Membership.group_id == group.id, Membership.status == "pending"))).scalars()
+    )
+    people = await find_people(turn.session, cmd.person, among=pending_ids, mentioned_on=turn.inbound.actor)
+    if not people:
+        return turn.refuse("groups.no_such_request", person=cmd.person, group=group.name)
+    if len(people) > 1:
+        return turn.refuse("groups.ambiguous_person", person=cmd.person, candidates=", ".join(p.name for p in people[:8]))
+    requester = people[0]
+    membership = await _membership(turn, requester.id, group.id)
+    assert membership is not None
+    rt = Translator(requester.language)
+    if cmd.approve:
+        membership.status, membership.joined_at = "active", turn.now
+        await _bump(turn, group.id, +1)
+        turn.audit("request_approved", group_id=group.id, subject_id=requester.id, detail=group.slug)
+        note = rt("groups.request_approved_note", group=group.name)
+    else:
+        await turn.session.execute(delete(Membership).where(Membership.id == membership.id))
+        turn.audit("request_declined", group_id=group.id, subject_id=requester.id, detail=group.slug)
+        note = rt("groups.request_declined_note", group=group.name)
+    await outbox.enqueue(
+        turn.session,
+        key=f"join-decision:{membership.id}:{membership.requested_at.isoformat()}",
+        kind="join_decision",
+        reply=Reply(text=note, ephemeral=False),
+        now=turn.now,
+        person_id=requester.id,
+        group_id=group.id,
+    )
+    return turn.reply("groups.approved" if cmd.approve else "groups.declined", person=requester.name, group=group.name)
+
+
+async def active_member_count(session, group_id: int) -> int:
+    """Counted from the rows, for checks and repairs of the kept count."""
+    return int(
+        (await session.execute(select(func.count()).select_from(Membership).where(Membership.group_id == group_id, Membership.status == "active"))).scalar()
+    )
+
+
+HANDLERS = {
+    ListGroups: list_groups,
+    GroupInfo: group_info,
+    JoinGroup: join_group,
+    LeaveGroup: leave_group,
+    MyGroups: my_groups,
+    GroupMembers: group_members,
+    DecideRequest: decide_request,
+}
+
+__all__ = ["HANDLERS", "find_group", "active_member_count"]

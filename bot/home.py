@@ -1,0 +1,53 @@
+"""Events that are not commands: a person appearing, and a person opening the bot's home view."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.cards import card_reply
+from bot.features import Feature
+from bot.turn import Turn
+from bot.types import Button, Card, Fact, Reply
+from storage.models import Group, Membership
+
+PERSON_APPEARED = "person_appeared"
+HOME_OPENED = "home_opened"
+
+
+async def person_appeared(turn: Turn) -> Reply | None:
+    """Someone new is in the workspace: the core has already identified (and linked) them.
+
+    Onboarding, when configured, starts from here; nothing is said in reply.
+    """
+    return None
+
+
+async def home_opened(turn: Turn) -> Reply:
+    """The person's own overview: their groups, and buttons to discover and to change settings."""
+    t = turn.t
+    rows = (
+        await turn.session.execute(
+            select(Group.name, Group.slug, Membership.status)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(Membership.person_id == turn.person.id, Membership.status != "left")
+            .order_by(Group.name)
+        )
+    ).all()
+    fields = tuple(Fact(name, t("groups.status_" + status)) for name, slug, status in rows)
+    return card_reply(
+        Card(
+            title=t("home.title", name=turn.person.name),
+            body=t("home.intro") if not rows else t("home.your_groups"),
+            fields=fields,
+            actions=(
+                Button(t("home.button_discover"), "groups", style="primary"),
+                Button(t("home.button_mine"), "groups mine"),
+                Button(t("home.button_settings"), "settings"),
+                Button(t("home.button_privacy"), "privacy"),
+            ),
+        ),
+        ephemeral=False,
+    )
+
+
+FEATURE = Feature(name="home", events={PERSON_APPEARED: person_appeared, HOME_OPENED: home_opened})

@@ -1,0 +1,218 @@
+"""The groups YAML: what each affinity group is, who may join, who facilitates, where it talks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.groups.directory import ELIGIBILITY_KEYS, JOIN_POLICIES, KINDS, search_text
+from bot.imports.problems import ImportProblem, ImportResult
+from bot.people.identity import clean_email
+from bot.roles import FACILITATOR
+from storage.models import AuditEntry, Group, GroupChannel, Person, RoleGrant
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+KEYS = ("slug", "name", "description", "kind", "tags", "listed", "join", "eligibility", "resources", "facilitators", "channels")
+PLATFORMS = ("slack", "teams")
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    index: int
+    slug: str
+    name: str
+    description: str
+    kind: str
+    tags: tuple[str, ...]
+    listed: bool
+    join: str
+    eligibility: dict[str, Any]
+    resources: tuple[dict[str, str], ...]
+    facilitators: tuple[str, ...]
+    channels: tuple[tuple[str, str, str], ...] = field(default=())
+
+
+def read_groups(text: str, file: str) -> tuple[list[GroupEntry], list[ImportProblem]]:
+    """Parse and check every group; nothing is written here. Rows are numbered from 1."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" near line {mark.line + 1}" if mark else ""
+        return [], [ImportProblem(file, None, None, f"this is not valid YAML{line}.")]
+    if isinstance(data, dict) and "groups" in data:
+        data = data["groups"]
+    if not isinstance(data, list):
+        return [], [ImportProblem(file, None, None, "expected a list of groups (or a `groups:` key holding one).")]
+    problems: list[ImportProblem] = []
+    entries: list[GroupEntry] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data, start=1):
+        entry = _read_entry(raw, index, file, problems)
+        if entry is None:
+            continue
+        if entry.slug in seen:
+            problems.append(ImportProblem(file, index, "slug", f"{entry.slug!r} is used again (first by group {seen[entry.slug]})."))
+            continue
+        seen[entry.slug] = index
+        entries.append(entry)
+    return entries, problems
+
+
+def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) -> GroupEntry | None:
+    def problem(field_name: str | None, message: str) -> None:
+        problems.append(ImportProblem(file, index, field_name, message))
+
+    if not isinstance(raw, dict):
+        problem(None, "each group must be a mapping of fields such as slug, name, description.")
+        return None
+    before = len(problems)
+    for key in raw:
+        if key not in KEYS:
+            problem(str(key), f"unknown field; fields are {', '.join(KEYS)}.")
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        problem("slug", "must be 2–63 lower-case letters, digits and hyphens, such as lgbtq-educators.")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        problem("name", "must be text of 1–200 characters.")
+    description = raw.get("description", "")
+    if not isinstance(description, str) or len(description) > 2000:
+        problem("description", "must be text of at most 2,000 characters.")
+    kind = raw.get("kind", "identity")
+    if kind not in KINDS:
+        problem("kind", f"must be one of {', '.join(KINDS)}.")
+    tags = raw.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() and len(t) <= 50 for t in tags):
+        problem("tags", "must be a list of short words.")
+    listed = raw.get("listed", True)
+    if not isinstance(listed, bool):
+        problem("listed", "must be true or false.")
+    join = raw.get("join", "open")
+    if join not in JOIN_POLICIES:
+        problem("join", f"must be one of {', '.join(JOIN_POLICIES)}.")
+    eligibility = raw.get("eligibility") or {}
+    if not isinstance(eligibility, dict):
+        problem("eligibility", f"must be a mapping with some of {', '.join(ELIGIBILITY_KEYS)}.")
+        eligibility = {}
+    for key, value in eligibility.items():
+        if key not in ELIGIBILITY_KEYS:
+            problem("eligibility", f"unknown rule {key!r}; rules are {', '.join(ELIGIBILITY_KEYS)}.")
+        elif key == "started_within_days":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problem("eligibility", "started_within_days must be a whole number of days.")
+        elif not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            problem("eligibility", f"{key} must be a list of names.")
+    resources = raw.get("resources", [])
+    if not isinstance(resources, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("title"), str) and isinstance(r.get("url"), str) and r["url"].startswith(("https://", "http://"))
+        for r in resources
+    ):
+        problem("resources", "must be a list of {title, url} with http(s) links.")
+    facilitators = raw.get("facilitators", [])
+    emails: list[str] = []
+    if not isinstance(facilitators, list):
+        problem("facilitators", "must be a list of e-mail addresses.")
+    else:
+        for value in facilitators:
+            email = clean_email(value if isinstance(value, str) else None)
+            if not email:
+                problem("facilitators", f"{value!r} is not an e-mail address.")
+            else:
+                emails.append(email)
+    channels: list[tuple[str, str, str]] = []
+    raw_channels = raw.get("channels", {}) or {}
+    if not isinstance(raw_channels, dict):
+        problem("channels", "must map slack/teams to {tenant, channel}.")
+    else:
+        for platform, where in raw_channels.items():
+            if platform not in PLATFORMS:
+                problem("channels", f"unknown platform {platform!r}; use slack or teams.")
+            elif not isinstance(where, dict) or not isinstance(where.get("channel"), str) or not isinstance(where.get("tenant"), str):
+                problem("channels", f"{platform} needs `tenant` (workspace/tenant id) and `channel` (channel id).")
+            else:
+                channels.append((platform, where["tenant"], where["channel"]))
+    if len(problems) > before:
+        return None
+    return GroupEntry(
+        index=index,
+        slug=slug,
+        name=name.strip(),
+        description=description.strip(),
+        kind=kind,
+        tags=tuple(t.strip() for t in tags),
+        listed=listed,
+        join=join,
+        eligibility=dict(eligibility),
+        resources=tuple(dict(title=r["title"], url=r["url"]) for r in resources),
+        facilitators=tuple(emails),
+        channels=tuple(channels),
+    )
+
+
+async def import_groups(session: AsyncSession, path: Path, today: date, now) -> ImportResult:
+    """Check the whole file, then create or update every group in it, or nothing."""
+    file = str(path)
+    result = ImportResult()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        result.problems.append(ImportProblem(file, None, None, "the file does not exist."))
+        return result
+    except UnicodeDecodeError:
+        result.problems.append(ImportProblem(file, None, None, "the file is not UTF-8 text."))
+        return result
+    entries, problems = read_groups(text, file)
+    result.problems.extend(problems)
+    if problems:
+        return result
+    return await apply_groups(session, entries, file, today, now, result)
+
+
+async def apply_groups(session: AsyncSession, entries: list[GroupEntry], file: str, today: date, now, result: ImportResult | None = None) -> ImportResult:
+    result = result or ImportResult()
+    emails = {e for entry in entries for e in entry.facilitators}
+    people = dict((await session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))).all()) if emails else {}
+    for entry in entries:
+        for email in entry.facilitators:
+            if email not in people:
+                result.problems.append(ImportProblem(file, entry.index, "facilitators", f"{email} is not in the roster; import the roster first."))
+    if result.problems:
+        return result
+    existing = {g.slug: g for g in (await session.execute(select(Group))).scalars()}
+    for entry in entries:
+        group = existing.get(entry.slug)
+        if group is None:
+            group = Group(slug=entry.slug, created_on=today, active_count=0, intros_enabled=False, intros_cadence="biweekly")
+            session.add(group)
+            result.created += 1
+        else:
+            result.updated += 1
+        group.name, group.description, group.kind = entry.name, entry.description, entry.kind
+        group.tags, group.listed, group.join_policy = list(entry.tags), entry.listed, entry.join
+        group.eligibility, group.resources = entry.eligibility, list(entry.resources)
+        group.search_text = search_text(group)
+        await session.flush()
+        current = set(
+            (await session.execute(select(RoleGrant.person_id).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group.id))).scalars()
+        )
+        wanted = {people[e] for e in entry.facilitators}
+        for person_id in sorted(wanted - current):
+            session.add(RoleGrant(person_id=person_id, role=FACILITATOR, group_id=group.id, granted_on=today))
+            session.add(AuditEntry(at=now, actor_id=None, action="role_granted", group_id=group.id, subject_id=person_id, detail=f"facilitator via {Path(file).name}"))
+        for person_id in sorted(current - wanted):
+            await session.execute(delete(RoleGrant).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group.id, RoleGrant.person_id == person_id))
+            session.add(AuditEntry(at=now, actor_id=None, action="role_revoked", group_id=group.id, subject_id=person_id, detail=f"facilitator via {Path(file).name}"))
+        await session.execute(delete(GroupChannel).where(GroupChannel.group_id == group.id))
+        for platform, tenant, channel in entry.channels:
+            session.add(GroupChannel(group_id=group.id, platform=platform, tenant=tenant, channel_id=channel))
+    session.add(AuditEntry(at=now, actor_id=None, action="groups_imported", detail=f"{result.created} new, {result.updated} updated"))
+    await session.flush()
+    return result

@@ -1,0 +1,1 @@
+"""Mentoring: matching mentees with mentors."""

@@ -1,0 +1,92 @@
+"""Knowing who is talking: one person however many platforms they use, linked by e-mail."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.catalogue import language_for
+from bot.types import Profile, UserRef
+from storage.models import Person, PlatformLink
+from storage.search import starts_with
+
+
+def clean_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email if "@" in email else None
+
+
+async def identify(session: AsyncSession, actor: UserRef, profile: Profile | None, locale: str | None, today: date) -> Person:
+    """The person behind `actor`; linked by verified e-mail, or created on first contact."""
+    person = (
+        await session.execute(
+            select(Person)
+            .join(PlatformLink, PlatformLink.person_id == Person.id)
+            .where(PlatformLink.platform == actor.platform, PlatformLink.tenant == actor.tenant, PlatformLink.user_id == actor.user_id)
+        )
+    ).scalar_one_or_none()
+    if person is not None:
+        if profile and profile.email and person.email is None:
+            email = clean_email(profile.email)
+            if email and not await _email_taken(session, email):
+                person.email = email
+                await session.flush()
+        return person
+    email = clean_email(profile.email if profile else None)
+    if email:
+        person = (await session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+    if person is None:
+        person = Person(
+            name=(profile.name if profile and profile.name else actor.user_id)[:200],
+            email=email,
+            language=language_for(locale or (profile.locale if profile else None)),
+            timezone=profile.timezone if profile else None,
+            created_on=today,
+            dm_ok=True,
+            nudges_ok=True,
+        )
+        session.add(person)
+        await session.flush()
+    elif profile and profile.timezone and not person.timezone:
+        person.timezone = profile.timezone
+    session.add(PlatformLink(person_id=person.id, platform=actor.platform, tenant=actor.tenant, user_id=actor.user_id))
+    await session.flush()
+    return person
+
+
+async def _email_taken(session: AsyncSession, email: str) -> bool:
+    return bool((await session.execute(select(func.count()).select_from(Person).where(Person.email == email))).scalar())
+
+
+_MENTION = re.compile(r"^<@([A-Za-z0-9._:-]+)(?:\|[^>]*)?>$")
+
+
+async def find_people(
+    session: AsyncSession, words: str, among: list[int] | None = None, mentioned_on: UserRef | None = None
+) -> list[Person]:
+    """People matching a platform mention, an e-mail, a whole name, or the start of a name."""
+    words = words.strip()
+    query = select(Person)
+    if among is not None:
+        if not among:
+            return []
+        query = query.where(Person.id.in_(among))
+    mention = _MENTION.match(words)
+    if mention and mentioned_on is not None:
+        query = query.join(PlatformLink, PlatformLink.person_id == Person.id).where(
+            PlatformLink.platform == mentioned_on.platform,
+            PlatformLink.tenant == mentioned_on.tenant,
+            PlatformLink.user_id == mention.group(1),
+        )
+        return list((await session.execute(query)).scalars())
+    words = words.lstrip("@")
+    email = clean_email(words)
+    if email:
+        return list((await session.execute(query.where(Person.email == email))).scalars())
+    lowered = words.casefold()
+    candidates = list((await session.execute(query.where(starts_with(func.lower(Person.name), lowered)))).scalars())
+    exact = [p for p in candidates if p.name.casefold() == lowered]
+    return exact or candidates

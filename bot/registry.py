@@ -1,0 +1,35 @@
+"""The features the bot is made of, in one table, as cosmicpython registers its handlers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.features import Feature, FormHandler, EventHandler, Handler
+from bot.parsing import Spec
+
+
+@lru_cache(maxsize=1)
+def features() -> tuple[Feature, ...]:
+    from bot import groups, help, home, people, reports
+
+    return (help.FEATURE, groups.FEATURE, people.FEATURE, home.FEATURE, reports.FEATURE)
+
+
+@lru_cache(maxsize=1)
+def all_specs() -> tuple[Spec, ...]:
+    return tuple(spec for feature in features() for spec in feature.specs)
+
+
+@lru_cache(maxsize=1)
+def handlers() -> dict[type, Handler]:
+    return {cls: fn for feature in features() for cls, fn in feature.handlers.items()}
+
+
+@lru_cache(maxsize=1)
+def forms() -> dict[str, FormHandler]:
+    return {form_id: fn for feature in features() for form_id, fn in feature.forms.items()}
+
+
+@lru_cache(maxsize=1)
+def events() -> dict[str, EventHandler]:
+    return {name: fn for feature in features() for name, fn in feature.events.items()}
