@@ -1,0 +1,177 @@
+"""The Bot Framework connector's v3 REST API over one shared aiohttp session, with a cached token.
+
+The SDK's own clients build a new connector client, credentials and retry policy for every turn
+and send through `requests` in a thread pool. Here one session (its connection pool keyed by
+service URL) and one bot token (refreshed before it expires) serve every conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
+
+import aiohttp
+from botframework.connector.auth import AuthenticationConstants
+
+#: Statuses Teams asks bots to retry later rather than treat as failures.
+RETRY_LATER = frozenset({412, 429, 502, 503, 504})
+#: When Teams asks for patience without saying how long.
+DEFAULT_RETRY_AFTER = 2.0
+_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
+#: A token is renewed this long before Azure AD says it expires.
+_TOKEN_MARGIN = 300.0
+
+
+class ConnectorError(Exception):
+    """The connector (or the token service) answered with an error; no body text is kept."""
+
+    def __init__(self, status: int, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return self.status in RETRY_LATER or self.status == 0
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The bot's Azure app registration; empty id and password mean local mode (no tokens)."""
+
+    app_id: str = ""
+    app_password: str = ""
+    tenant_id: str = ""
+    #: The token endpoint; None means Azure AD's, for the tenant or for botframework.com.
+    login_url: str | None = None
+
+    @property
+    def local(self) -> bool:
+        return not (self.app_id and self.app_password)
+
+    def token_url(self) -> str:
+        if self.login_url:
+            return self.login_url
+        tenant = self.tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
+        return (
+            AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+            + tenant
+            + AuthenticationConstants.TO_CHANNEL_FROM_BOT_TOKEN_ENDPOINT_PATH
+        )
+
+
+class Connector:
+    """Sends activities, opens conversations and reads members, for any service URL."""
+
+    def __init__(self, credentials: Credentials, clock: Callable[[], float] = time.monotonic) -> None:
+        self.credentials = credentials
+        self._clock = clock
+        self._session: aiohttp.ClientSession | None = None
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._token_lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # --- the v3 conversation API ---------------------------------------------------------
+
+    async def send(self, service_url: str, conversation_id: str, activity: Mapping[str, Any], reply_to: str | None = None) -> str | None:
+        """POST an activity (as a reply when `reply_to` is given); returns the new activity's id."""
+        path = f"v3/conversations/{_segment(conversation_id)}/activities"
+        if reply_to:
+            path += f"/{_segment(reply_to)}"
+        answer = await self._call("POST", service_url, path, activity)
+        return answer.get("id") if isinstance(answer, dict) else None
+
+    async def update(self, service_url: str, conversation_id: str, activity_id: str, activity: Mapping[str, Any]) -> None:
+        await self._call("PUT", service_url, f"v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}", activity)
+
+    async def delete(self, service_url: str, conversation_id: str, activity_id: str) -> None:
+        await self._call("DELETE", service_url, f"v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}", None)
+
+    async def create_conversation(self, service_url: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        answer = await self._call("POST", service_url, "v3/conversations", parameters)
+        return answer if isinstance(answer, dict) else {}
+
+    async def member(self, service_url: str, conversation_id: str, member_id: str) -> dict[str, Any] | None:
+        """The connector's record of one member (name, e-mail, UPN, AAD id), or None if unknown."""
+        try:
+            answer = await self._call("GET", service_url, f"v3/conversations/{_segment(conversation_id)}/members/{_segment(member_id)}", None)
+        except ConnectorError as exc:
+            if exc.status in (403, 404):
+                return None
+            raise
+        return answer if isinstance(answer, dict) else None
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=_TIMEOUT, raise_for_status=False)
+        return self._session
+
+    async def _call(self, method: str, service_url: str, path: str, body: Mapping[str, Any] | None) -> Any:
+        url = service_url.rstrip("/") + "/" + path
+        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else {}
+        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8") if body is not None else None
+        if not self.credentials.local:
+            headers["Authorization"] = f"Bearer {await self._bearer()}"
+        try:
+            async with self._http().request(method, url, data=data, headers=headers) as response:
+                if response.status == 401 and not self.credentials.local:
+                    # A token revoked early: the next call fetches a new one.
+                    self._token = None
+                if response.status >= 400:
+                    raise ConnectorError(response.status, _retry_after(response.headers.get("Retry-After")))
+                if response.content_type == "application/json":
+                    return await response.json()
+                await response.read()
+                return None
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            # Status 0: no answer at all, which is worth trying again later.
+            raise ConnectorError(0, DEFAULT_RETRY_AFTER) from None
+
+    async def _bearer(self) -> str:
+        if self._token and self._clock() < self._token_expires:
+            return self._token
+        async with self._token_lock:
+            if self._token and self._clock() < self._token_expires:
+                return self._token
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": self.credentials.app_id,
+                "client_secret": self.credentials.app_password,
+                "scope": AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE + "/.default",
+            }
+            try:
+                async with self._http().post(self.credentials.token_url(), data=form) as response:
+                    if response.status >= 400:
+                        raise ConnectorError(response.status, _retry_after(response.headers.get("Retry-After")))
+                    answer = await response.json(content_type=None)
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                raise ConnectorError(0, DEFAULT_RETRY_AFTER) from None
+            self._token = str(answer["access_token"])
+            lifetime = float(answer.get("expires_in") or 3600)
+            self._token_expires = self._clock() + max(lifetime - _TOKEN_MARGIN, lifetime / 2)
+            return self._token
+
+
+def _segment(value: str) -> str:
+    # Conversation ids hold ':', ';' and '@'; each is one path segment.
+    return quote(value, safe="")
+
+
+def _retry_after(header: str | None) -> float | None:
+    if not header:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER

@@ -1,0 +1,213 @@
+"""What each Teams activity means to the core: one Inbound in, one Reply out, rendered back.
+
+Replies meant for one person (every reply is, unless the core says otherwise) are never posted
+where others can read them: asked in a channel or group chat, the answer goes to the person's
+own chat with the bot, and the channel only hears that it did.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, Awaitable, Callable, Mapping
+
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from adapters.teams import activity as read
+from adapters.teams.adapter import CHANNEL_ID, RAW_ACTIVITY, TeamsAdapter, to_activity
+from adapters.teams.cards import ADAPTIVE_CARD, adaptive_card, message
+from adapters.teams.connector import ConnectorError
+from adapters.teams.members import MemberDirectory
+from adapters.teams.references import PersonalReference, ReferenceBook, SharedConversation
+from bot.catalogue import Translator, language_for
+from bot.home import PERSON_APPEARED
+from bot.types import Inbound, Reply, UserRef
+
+Handle = Callable[[Inbound], Awaitable[Reply]]
+
+
+class TeamsTurns(ActivityHandler):
+    """The SDK's ActivityHandler, routing messages, card submissions and member events to the core."""
+
+    def __init__(self, handle: Handle, adapter: TeamsAdapter, members: MemberDirectory, book: ReferenceBook) -> None:
+        self.handle = handle
+        self.adapter = adapter
+        self.members = members
+        self.book = book
+
+    # --- what people do ---------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._exchange(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        reply = await self._exchange(turn_context, answer=False)
+        body = _raw(turn_context)
+        if reply is not None and reply.card is not None and (read.conversation_kind(body) == "dm" or not reply.ephemeral):
+            # An Action.Execute is answered by the card that replaces the one pressed.
+            return _invoke_answer(ADAPTIVE_CARD, adaptive_card(reply.card, reply.text))
+        if reply is not None:
+            await self._answer(turn_context, read.user_ref(read.tenant_of(body), read.member_of(body.get("from"))), reply)
+        return _invoke_answer("application/vnd.microsoft.activity.message", "")
+
+    # --- people appearing ---------------------------------------------------------------------
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        body = _raw(turn_context)
+        bot_id = (body.get("recipient") or {}).get("id")
+        if read.conversation_kind(body) != "dm":
+            await self._remember_shared(body)
+        for account in body.get("membersAdded") or ():
+            if not isinstance(account, Mapping):
+                continue
+            if account.get("id") == bot_id:
+                # The bot itself was added: in a personal chat that means someone installed it.
+                if read.conversation_kind(body) == "dm":
+                    await self._appeared(turn_context, read.member_of(body.get("from")))
+                continue
+            await self._appeared(turn_context, read.member_of(account))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        body = _raw(turn_context)
+        if read.conversation_kind(body) == "dm":
+            await self._appeared(turn_context, read.member_of(body.get("from")))
+        else:
+            await self._remember_shared(body)
+
+    # --- the exchange ---------------------------------------------------------------------------
+
+    async def _exchange(self, turn_context: TurnContext, answer: bool = True) -> Reply | None:
+        body = _raw(turn_context)
+        member = read.member_of(body.get("from"))
+        profile = read.profile_of(member, await self._member_info(body, member), body)
+        inbound = read.inbound_from(body, profile)
+        if inbound is None:
+            return None
+        reply = await self.handle(inbound)
+        await self._remember(body, inbound.actor, member)
+        if answer:
+            await self._answer(turn_context, inbound.actor, reply)
+        return reply
+
+    async def _appeared(self, turn_context: TurnContext, member: read.Member) -> None:
+        body = _raw(turn_context)
+        if not member.channel_id:
+            return
+        tenant = read.tenant_of(body)
+        actor = read.user_ref(tenant, member)
+        profile = read.profile_of(member, await self._member_info(body, member), None)
+        where = read.where_of(body)
+        reply = await self.handle(
+            Inbound(actor=actor, where=where, event=PERSON_APPEARED, profile=profile, locale=body.get("locale") or None)
+        )
+        await self._remember(body, actor, member)
+        if not reply.refused and (reply.text or reply.card is not None):
+            await self._answer(turn_context, actor, reply, member=member)
+
+    async def _answer(self, turn_context: TurnContext, actor: UserRef, reply: Reply, member: read.Member | None = None) -> None:
+        if not reply.text and reply.card is None:
+            return
+        body = _raw(turn_context)
+        outgoing = to_activity(message(reply))
+        if read.conversation_kind(body) == "dm" or not reply.ephemeral:
+            await turn_context.send_activity(outgoing)
+            return
+        member = member or read.member_of(body.get("from"))
+        delivered = await self._send_privately(body, actor, member, outgoing)
+        t = Translator(language_for(body.get("locale")))
+        notice = t("teams.answered_privately") if delivered else t("teams.open_private_chat", bot=(body.get("recipient") or {}).get("name") or "Affinity")
+        await turn_context.send_activity(to_activity({"type": "message", "text": notice}))
+
+    async def _send_privately(self, body: Mapping[str, Any], actor: UserRef, member: read.Member, outgoing: Activity) -> bool:
+        """Deliver `outgoing` in the person's one-to-one chat, opening it if needed."""
+        tenant = read.tenant_of(body)
+        recipient = body.get("recipient") or {}
+        stored = await self.book.person(actor)
+        reference = ConversationReference(
+            channel_id=CHANNEL_ID,
+            service_url=body.get("serviceUrl"),
+            bot=ChannelAccount(id=recipient.get("id"), name=recipient.get("name")),
+            user=ChannelAccount(id=member.channel_id),
+            conversation=ConversationAccount(
+                id=stored.conversation_id if stored else None, conversation_type="personal", is_group=False, tenant_id=tenant
+            ),
+        )
+        if reference.conversation.id is None:
+            parameters = ConversationParameters(
+                is_group=False,
+                bot=reference.bot,
+                members=[ChannelAccount(id=member.channel_id)],
+                tenant_id=tenant,
+                channel_data={"tenant": {"id": tenant}},
+            )
+            try:
+                reference = await self.adapter.create_conversation(reference, None, parameters)
+            except ConnectorError as exc:
+                if exc.transient:
+                    raise
+                # Not installed for this person yet: Teams will not open a chat for the bot.
+                return False
+            await self.book.remember_personal_chat(actor, reference.conversation.id)
+
+        async def send(context: TurnContext) -> None:
+            await context.send_activity(outgoing)
+
+        await self.adapter.continue_conversation(reference, send)
+        return True
+
+    # --- what is remembered -----------------------------------------------------------------------
+
+    async def _member_info(self, body: Mapping[str, Any], member: read.Member) -> Mapping[str, Any] | None:
+        where = read.where_of(body)
+        return await self.members.lookup(read.tenant_of(body), member, str(body.get("serviceUrl") or ""), where.conversation_id)
+
+    async def _remember(self, body: Mapping[str, Any], actor: UserRef, member: read.Member) -> None:
+        where = read.where_of(body)
+        service_url = str(body.get("serviceUrl") or "")
+        if not service_url or not member.channel_id:
+            return
+        await self.book.remember_person(
+            actor,
+            PersonalReference(
+                service_url=service_url,
+                user_id=member.channel_id,
+                bot_id=str((body.get("recipient") or {}).get("id") or ""),
+                tenant_id=where.tenant,
+                conversation_id=where.conversation_id if where.kind == "dm" else None,
+            ),
+        )
+        if where.kind != "dm":
+            await self._remember_shared(body)
+
+    async def _remember_shared(self, body: Mapping[str, Any]) -> None:
+        where = read.where_of(body)
+        service_url = str(body.get("serviceUrl") or "")
+        if not service_url or not where.conversation_id:
+            return
+        team = ((body.get("channelData") or {}).get("team") or {}).get("id")
+        await self.book.remember_conversation(
+            SharedConversation(
+                tenant=where.tenant,
+                conversation_id=where.conversation_id,
+                kind=where.kind,
+                service_url=service_url,
+                bot_id=str((body.get("recipient") or {}).get("id") or ""),
+                team_id=team,
+            )
+        )
+
+
+def _invoke_answer(kind: str, value: Any) -> InvokeResponse:
+    return InvokeResponse(status=int(HTTPStatus.OK), body={"statusCode": 200, "type": kind, "value": value})
+
+
+def _raw(turn_context: TurnContext) -> Mapping[str, Any]:
+    return turn_context.turn_state.get(RAW_ACTIVITY) or {}
