@@ -1,0 +1,1 @@
+"""Adapter tests: real HTTP on loopback against fake platform services."""

@@ -1,0 +1,114 @@
+"""Only Slack may talk to the bot: signatures, replay window, malformed bodies, and quiet logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.adapters.slack.conftest import MARIA, SECRET, sign
+from tests.adapters.slack.fake_slack import fixture
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def command_body(text: str = "mine") -> bytes:
+    form = fixture("slash_command")
+    form.update(text=text)
+    return urlencode(form).encode()
+
+
+async def still_serving(workspace) -> None:
+    async with workspace.session.get(workspace.base_url + "/healthz") as response:
+        assert response.status == 200
+    status, body = await workspace.command("/groups", "mine")
+    assert status == 200 and body["text"]
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [
+        {"secret": "not-the-signing-secret"},
+        {"age": 301},
+        {"age": -301},
+    ],
+    ids=["bad signature", "older than five minutes", "from the future"],
+)
+async def test_a_bad_or_stale_signature_gets_401_and_changes_nothing(workspace, signing):
+    signing = dict(signing)
+    if "age" in signing:
+        signing["timestamp"] = int(time.time()) - signing.pop("age")
+    status, _ = await workspace.post(command_body("join new-teachers --yes"), FORM, **signing)
+    assert status == 401
+    assert not workspace.fake.calls, "nothing was looked up or sent"
+    await still_serving(workspace)
+
+
+async def test_missing_signature_headers_get_401(workspace):
+    async with workspace.session.post(workspace.base_url + "/slack/events", data=command_body(), headers={"Content-Type": FORM}) as response:
+        assert response.status == 401
+
+
+async def test_a_signature_over_a_different_body_gets_401(workspace):
+    headers = {"Content-Type": FORM, **sign(command_body("mine"))}
+    async with workspace.session.post(workspace.base_url + "/slack/events", data=command_body("join new-teachers --yes"), headers=headers) as response:
+        assert response.status == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"payload=%7Bnot-json", FORM),
+        (b"payload=" + json.dumps([1, 2]).encode(), FORM),
+        (b'{"type": "event_callback", "event": 3', "application/json"),
+        (b"[]", "application/json"),
+        (b"\xff\xfe\x00garbage", FORM),
+        (b"", FORM),
+        (urlencode({"payload": json.dumps({"type": "block_actions", "user": {"id": "U0MARIA"}, "actions": []})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({"type": "view_submission", "user": {"id": "U0MARIA"}})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({"type": "something_else"})}).encode(), FORM),
+        (json.dumps({"type": "event_callback", "event": "team_join"}).encode(), "application/json"),
+    ],
+    ids=["payload not json", "payload a list", "json cut short", "json list", "not utf-8", "empty", "no actions", "no view", "unknown kind", "event not an object"],
+)
+async def test_a_malformed_but_signed_body_gets_400_and_the_server_keeps_serving(workspace, body, content_type):
+    status, _ = await workspace.post(body, content_type)
+    assert status == 400
+    await still_serving(workspace)
+
+
+async def test_a_malformed_unsigned_body_gets_401_not_400(workspace):
+    status, _ = await workspace.post(b"payload=%7Bnot-json", FORM, secret="wrong")
+    assert status == 401
+
+
+async def test_a_command_mentioning_the_word_payload_is_still_a_command(workspace):
+    # A form body is a payload only when it has a `payload` field.
+    status, body = await workspace.command("/groups", "payload")
+    assert status == 200 and body["response_type"] == "ephemeral"
+
+
+async def test_a_forged_button_can_do_no_more_than_typing(workspace):
+    # A button's value is parsed and role-checked like typed words: no facilitator powers here.
+    await workspace.press({"action_id": "run:0", "value": "groups members lgbtq-educators", "text": {"type": "plain_text", "text": "x"}})
+    await workspace.idle()
+    answer = workspace.fake.of("response_url")[-1].args["text"]
+    assert "facilitator" in answer.lower()
+    assert "Jordan" not in answer
+
+
+async def test_nothing_a_person_wrote_reaches_the_logs(workspace, captured_logs):
+    secret_words = "my-private-words-7f3a"
+    await workspace.command("/groups", f"{secret_words} zzz")
+    await workspace.command("/settings", f"timezone {secret_words}")
+    await workspace.press({"action_id": "run:0", "value": f"groups info {secret_words}", "text": {"type": "plain_text", "text": "x"}})
+    await workspace.post(f"payload=%7B{secret_words}".encode(), FORM)
+    await workspace.idle()
+    assert workspace.fake.of("response_url"), "the click was answered"
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in captured_logs.records)
+    assert secret_words not in logged
+    assert MARIA.email not in logged
+    assert not [r for r in captured_logs.records if r.name.startswith(("slack_bolt", "slack_sdk", "affinity.slack")) and r.levelno < logging.INFO]

@@ -1,0 +1,178 @@
+"""Roster CSV and groups YAML: every problem located by file, row and field; all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import func, select
+
+from bot.imports import import_groups, import_roster, read_groups, read_roster
+from storage.models import Group, Person, RoleGrant
+
+GOOD_ROSTER = """email,name,role,site,start_date,supervisor_email,language,timezone
+ana.boss@district.example,Ana Boss,principal,North High,2015-08-01,,en,America/Chicago
+bo.teacher@district.example,Bo Teacher,teacher,North High,2026-08-10,ana.boss@district.example,es,
+"""
+
+GOOD_GROUPS = """groups:
+  - slug: night-owls
+    name: Night Owls
+    description: Staff who work evenings.
+    kind: interest
+    tags: [evening]
+    join: approval
+    eligibility:
+      exclude_job_roles: [principal]
+    facilitators: [ana.boss@district.example]
+    channels:
+      slack: {tenant: T123, channel: C123}
+"""
+
+
+async def _count(runtime, model) -> int:
+    async with runtime.sessions() as s:
+        return (await s.execute(select(func.count()).select_from(model))).scalar()
+
+
+async def _import(runtime, kind: str, path: Path):
+    async with runtime.sessions() as s:
+        reader = import_roster if kind == "roster" else import_groups
+        result = await reader(s, path, runtime.today(), runtime.now())
+        await (s.commit() if result.ok else s.rollback())
+    return result
+
+
+async def test_good_files_import_and_reimport_updates(runtime, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD_ROSTER)
+    result = await _import(runtime, "roster", roster)
+    assert (result.ok, result.created, result.updated) == (True, 2, 0)
+    groups = tmp_path / "groups.yml"
+    groups.write_text(GOOD_GROUPS)
+    result = await _import(runtime, "groups", groups)
+    assert (result.ok, result.created) == (True, 1)
+    result = await _import(runtime, "roster", roster)
+    assert (result.created, result.updated) == (0, 2)
+    async with runtime.sessions() as s:
+        bo = (await s.execute(select(Person).where(Person.email == "bo.teacher@district.example"))).scalar_one()
+        boss = (await s.execute(select(Person).where(Person.email == "ana.boss@district.example"))).scalar_one()
+        assert bo.supervisor_id == boss.id and bo.language == "es"
+        assert (await s.execute(select(func.count()).select_from(RoleGrant))).scalar() == 1
+
+
+async def test_roster_problems_name_file_row_and_field_and_write_nothing(runtime, tmp_path):
+    bad = tmp_path / "staff.csv"
+    bad.write_text(
+        GOOD_ROSTER
+        + "not-an-email,Somebody,teacher,North,2026-01-01,,en,\n"
+        + "cy@district.example,,teacher,North,01/02/2026,,xx,Mars/Base\n"
+        + "bo.teacher@district.example,Bo Again,teacher,North,,,en,\n"
+        + "dee@district.example,Dee,teacher,North,,nobody@district.example,en,\n"
+    )
+    result = await _import(runtime, "roster", bad)
+    messages = [str(p) for p in result.problems]
+    assert any("staff.csv, row 4, field 'email'" in m for m in messages)
+    assert any("row 5, field 'name'" in m for m in messages)
+    assert any("row 5, field 'start_date'" in m and "YYYY-MM-DD" in m for m in messages)
+    assert any("row 5, field 'language'" in m for m in messages)
+    assert any("row 5, field 'timezone'" in m for m in messages)
+    assert any("row 6, field 'email'" in m and "first on row 3" in m for m in messages)
+    assert await _count(runtime, Person) == 0
+    # A supervisor nobody knows is only found once the rows are read.
+    lonely = tmp_path / "lonely.csv"
+    lonely.write_text("email,name,supervisor_email\ndee@district.example,Dee,nobody@district.example\n")
+    result = await _import(runtime, "roster", lonely)
+    assert "lonely.csv, row 2, field 'supervisor_email'" in str(result.problems[0])
+    assert await _count(runtime, Person) == 0
+
+
+async def test_groups_problems_and_unknown_facilitator_write_nothing(runtime, tmp_path):
+    path = tmp_path / "groups.yml"
+    path.write_text(GOOD_GROUPS + "  - slug: Bad Slug!\n    name: ''\n    join: sometimes\n    colour: blue\n")
+    result = await _import(runtime, "groups", path)
+    messages = [str(p) for p in result.problems]
+    assert any("groups.yml, row 2, field 'slug'" in m for m in messages)
+    assert any("row 2, field 'join'" in m for m in messages)
+    assert any("row 2, field 'colour'" in m for m in messages)
+    path.write_text(GOOD_GROUPS)  # facilitator is not in the (empty) roster
+    result = await _import(runtime, "groups", path)
+    assert "import the roster first" in str(result.problems[0])
+    assert await _count(runtime, Group) == 0
+    path.write_text("groups: [unclosed\n")
+    result = await _import(runtime, "groups", path)
+    assert "not valid YAML near line" in str(result.problems[0])
+
+
+ROSTER_CELLS = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["a@b.example", "x@district.example", "2026-01-01", "2026-13-40", "en", "es", "America/Chicago", "", '"', ",", "\n"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(ROSTER_CELLS, min_size=0, max_size=10), max_size=8), st.booleans())
+def test_roster_reader_never_crashes_and_reports_or_accepts_every_row(rows, with_header):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if with_header:
+        writer.writerow(["email", "name", "role", "site", "start_date", "end_date", "supervisor_email", "language", "timezone"])
+    writer.writerows(rows)
+    accepted, problems = read_roster(out.getvalue(), "fuzz.csv")
+    assert all(p.file == "fuzz.csv" and p.message for p in problems)
+    assert all(r.email and r.name for r in accepted)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_roster_reader_takes_any_text(raw):
+    accepted, problems = read_roster(raw, "any.csv")
+    assert all(p.message for p in problems)
+
+
+YAML_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=15), st.sampled_from(["open", "approval", "identity", "lgbtq-educators"])),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.sampled_from(["slug", "name", "join", "kind", "tags", "eligibility", "facilitators", "channels", "resources", "x"]), children, max_size=5)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(YAML_VALUES)
+def test_groups_reader_never_crashes(value):
+    import yaml
+
+    accepted, problems = read_groups(yaml.safe_dump({"groups": value} if isinstance(value, list) else value), "fuzz.yml")
+    assert all(p.file == "fuzz.yml" and p.message for p in problems)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["good", "bad_email", "bad_date", "dup", "bad_lang"]), min_size=1, max_size=6))
+async def test_property_import_is_all_or_nothing(sqlite_runtime, tmp_path, kinds):
+    import secrets
+
+    # The database is shared by the examples of one run: every example uses new addresses.
+    tag = secrets.token_hex(4)
+    lines = ["email,name,start_date,language"]
+    for i, kind in enumerate(kinds):
+        email = f"p{i}.{tag}@district.example" if kind != "dup" else f"p0.{tag}@district.example"
+        lines.append(
+            {
+                "good": f"{email},Person {i},2026-01-01,en",
+                "bad_email": f"p{i}-at-district,Person {i},2026-01-01,en",
+                "bad_date": f"{email},Person {i},yesterday,en",
+                "dup": f"{email},Person {i},2026-01-01,en",
+                "bad_lang": f"{email},Person {i},2026-01-01,klingon",
+            }[kind]
+        )
+    path = tmp_path / f"r{len(kinds)}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    before = await _count(sqlite_runtime, Person)
+    result = await _import(sqlite_runtime, "roster", path)
+    after = await _count(sqlite_runtime, Person)
+    emails = [f"p{i}" if k == "good" else "p0" for i, k in enumerate(kinds) if k in ("good", "dup")]
+    clean = all(k in ("good", "dup") for k in kinds) and len(set(emails)) == len(emails)
+    assert result.ok == clean
+    assert after == (before + len(kinds) if clean else before)
