@@ -4,6 +4,8 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.concerns import Concern, ConcernMessage
 from storage.models.groups import Group, GroupChannel, Membership
+from storage.models.meetings import Meeting, MeetingSkip, Rsvp
+from storage.models.onboarding import OnboardingJourney
 from storage.models.outbox import OutboxItem
 from storage.models.people import Person, PlatformLink, RoleGrant
 from storage.models.slack import SlackInstallation, SlackOAuthState
@@ -16,11 +18,15 @@ __all__ = [
     "ConcernMessage",
     "Group",
     "GroupChannel",
+    "Meeting",
+    "MeetingSkip",
     "Membership",
+    "OnboardingJourney",
     "OutboxItem",
     "Person",
     "PlatformLink",
     "RoleGrant",
+    "Rsvp",
     "SlackInstallation",
     "SlackOAuthState",
     "TeamsConversation",

@@ -34,6 +34,11 @@ class OutboxItem(Base):
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which dispatcher holds the claim (a random id per dispatcher run), so a lease that ran out
+    # and was taken over cannot be written back by the one that lost it.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # The platform's id for what was sent (Slack ts, Teams activity id), when it gives one.
+    delivered_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
