@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from bot.parsing import Command, Spec
 from bot.turn import Turn
 from bot.types import Reply
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.config import Settings
+
 Handler = Callable[[Any, Turn], Awaitable[Reply]]
 FormHandler = Callable[[Mapping[str, Any], str, Turn], Awaitable[Reply]]
 EventHandler = Callable[[Turn], Awaitable[Reply | None]]
+#: A scheduled job: given the time, it writes what has come due to the outbox, in the session it
+#: is handed (the caller commits), and says how many items it queued. It must be safe to run
+#: again for the same `now`, by another process too: outbox keys make it so.
+Job = Callable[["AsyncSession", "Settings", datetime], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -21,3 +31,4 @@ class Feature:
     handlers: Mapping[type[Command], Handler] = field(default_factory=dict)
     forms: Mapping[str, FormHandler] = field(default_factory=dict)
     events: Mapping[str, EventHandler] = field(default_factory=dict)
+    jobs: Mapping[str, Job] = field(default_factory=dict)

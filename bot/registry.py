@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.features import Feature, FormHandler, EventHandler, Handler
+from bot.features import EventHandler, Feature, FormHandler, Handler, Job
 from bot.parsing import Spec
 
 
@@ -33,3 +33,9 @@ def forms() -> dict[str, FormHandler]:
 @lru_cache(maxsize=1)
 def events() -> dict[str, EventHandler]:
     return {name: fn for feature in features() for name, fn in feature.events.items()}
+
+
+@lru_cache(maxsize=1)
+def jobs() -> dict[str, Job]:
+    """Every feature's scheduled jobs, named `feature.job`."""
+    return {f"{feature.name}.{name}": fn for feature in features() for name, fn in feature.jobs.items()}
