@@ -193,7 +193,7 @@ async def test_unknown_command_suggests(speaker):
 async def test_spanish_speaker_gets_spanish(speaker):
     luis = speaker("luis.hernandez")  # language es in the roster
     reply = await luis.say("groups mine")
-    assert "groups" in reply.text.lower()
+    assert "grupos" in reply.text.lower()
     english = (await speaker("maria.lopez").say("groups mine")).text
     assert reply.text != english
 
