@@ -27,9 +27,21 @@ def open_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def quiet_driver_logs() -> None:
-    """aiosqlite logs every statement with its parameters at DEBUG; parameters can be what people
-    wrote (a concern's text), so its logger never goes below WARNING."""
+    """aiosqlite logs every statement with its parameters at DEBUG, and SQLAlchemy's engine logs
+    every result row at DEBUG; both can be what people wrote (a concern's text) next to who they
+    are, so the first never goes below WARNING and the second never emits a DEBUG record, whatever
+    level an operator sets."""
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _NoRowEcho) for f in engine_log.filters):
+        engine_log.addFilter(_NoRowEcho())
+
+
+class _NoRowEcho(logging.Filter):
+    """Drops SQLAlchemy's DEBUG records (result rows and their columns); statements stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -23,6 +23,8 @@ HEADER_LIMIT = 150
 LABEL_LIMIT = 75
 TITLE_LIMIT = 24
 METADATA_LIMIT = 3000
+#: The largest max_length Slack accepts on a plain_text_input.
+INPUT_LIMIT = 3000
 #: The name shown on a modal whose reply has no title of its own.
 APP_NAME = "Affinity Bot"
 #: block_id of the sentence shown above a form when a submission was refused.
@@ -171,7 +173,9 @@ def form_view(reply: Reply, form: Form, origin: Mapping[str, Any]) -> dict[str, 
     if len(form.title) > TITLE_LIMIT:
         # A modal's title holds 24 characters; the whole title goes above the fields.
         intro.insert(0, {"type": "header", "text": _plain(form.title, HEADER_LIMIT)})
-    inputs = [_input(field) for field in form.inputs]
+    # views.open refuses a select without options (a district with no sites yet); the core
+    # decides what a submission without that field means.
+    inputs = [_input(field) for field in form.inputs if field.options or field.kind not in ("select", "multiselect")]
     blocks = (intro + inputs)[-VIEW_BLOCKS:] if len(intro) + len(inputs) > VIEW_BLOCKS else intro + inputs
     return {
         "type": "modal",
@@ -213,8 +217,10 @@ def _input(field: Input) -> dict[str, Any]:
             element["initial_time"] = str(initial)
     else:
         element = {"type": "plain_text_input", "multiline": field.kind == "textarea"}
-        if field.max_length:
-            element["max_length"] = min(field.max_length, TEXT_LIMIT)
+        # Slack takes a max_length of 3000 at most; a longer limit (a concern's 4000) is left
+        # to the core, which refuses longer text with its length, instead of Slack's 3000.
+        if field.max_length and field.max_length <= INPUT_LIMIT:
+            element["max_length"] = field.max_length
         if initial:
             element["initial_value"] = str(initial)
     element["action_id"] = "value"
