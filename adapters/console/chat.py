@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 import sys
 from typing import AsyncIterator, Awaitable, Callable, TextIO
 
@@ -108,7 +110,16 @@ def _choice(field, answer: str):
 
 
 async def stdin_lines() -> AsyncIterator[str]:
-    """Lines from standard input without blocking the event loop (pipes and terminals)."""
+    """Lines from standard input without blocking the event loop.
+
+    Pipes and terminals are read through the event loop; a file or /dev/null (`chat < script.txt`,
+    or no input at all) cannot be watched by it, but reading one never waits, so it is read directly.
+    """
+    if not _waits(sys.stdin):
+        for raw in sys.stdin:
+            yield raw.rstrip("\r\n")
+            await asyncio.sleep(0)
+        return
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -117,3 +128,12 @@ async def stdin_lines() -> AsyncIterator[str]:
         if not raw:
             return
         yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def _waits(stream: TextIO) -> bool:
+    """Whether reading `stream` can wait for input: a terminal, a pipe or a socket."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stream.isatty() or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)

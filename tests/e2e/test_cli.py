@@ -85,3 +85,19 @@ def test_malformed_settings_stop_startup_with_one_sentence(tmp_path):
     config.write_text("k: 2\n")
     result = run(["chat"], tmp_path, "", env={"AFFINITY_CONFIG": str(config)})
     assert result.returncode == 2 and "k must be at least 3" in result.stderr
+
+
+def test_chat_reads_a_script_file_and_no_input_at_all(workdir, tmp_path):
+    # `chat < script.txt` and a run with no input (as under CI or cron) cannot be watched by the
+    # event loop like a pipe; both must still work and end.
+    run(["demo"], workdir, "")
+    script = tmp_path / "script.txt"
+    script.write_text("groups info veteran-educators\n", encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "AFFINITY_", "SLACK_", "MICROSOFT_"))}
+    with script.open() as source:
+        from_file = subprocess.run([str(BIN), "chat", "--as", "Zoe Thompson"], cwd=workdir, stdin=source, capture_output=True, text=True, timeout=120, env=environment)
+    assert from_file.returncode == 0, from_file.stderr
+    assert "Veteran Educators (veteran-educators)" in from_file.stdout
+    nothing = subprocess.run([str(BIN), "demo"], cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=environment)
+    assert nothing.returncode == 0 and "already loaded" in nothing.stdout, nothing.stderr
+    assert "Traceback" not in nothing.stderr
