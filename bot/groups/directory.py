@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Translator
@@ -81,13 +81,21 @@ async def resolve(session: AsyncSession, words: str, person_id: int | None = Non
     return NotFound(tuple(g for g in visible if fold(g.slug) in close))
 
 
-async def search(session: AsyncSession, query: str) -> list[Group]:
-    """Listed groups whose name, slug, description, kind or tags contain every query word."""
-    statement = select(Group).where(Group.listed.is_(True))
+async def search(session: AsyncSession, query: str, limit: int) -> tuple[list[Group], int]:
+    """The first `limit` listed groups, by name, whose name, slug, description, kind or tags
+    contain every query word, and how many match in all.
+
+    Ordering, limiting and counting happen in the database: a district with 500 groups does not
+    load 500 rows to show ten.
+    """
+    condition = Group.listed.is_(True)
     for word in fold(query).split():
-        statement = statement.where(contains(Group.search_text, word))
-    found = list((await session.execute(statement)).scalars())
-    return sorted(found, key=lambda g: fold(g.name))
+        condition = condition & contains(Group.search_text, word)
+    shown = list((await session.execute(select(Group).where(condition).order_by(func.lower(Group.name), Group.name, Group.id).limit(limit))).scalars())
+    if len(shown) < limit:
+        return shown, len(shown)
+    total = (await session.execute(select(func.count()).select_from(Group).where(condition))).scalar_one()
+    return shown, int(total)
 
 
 def count_label(t: Translator, count: int) -> str:
