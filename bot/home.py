@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot.cards import card_reply
 from bot.features import Feature
+from bot.onboarding import start_journey
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Reply
 from storage.models import Group, Membership
@@ -15,10 +16,12 @@ HOME_OPENED = "home_opened"
 
 
 async def person_appeared(turn: Turn) -> Reply | None:
-    """Someone new is in the workspace: the core has already identified (and linked) them.
+    """Someone is in the workspace: the core has already identified (and linked) them.
 
-    Onboarding, when configured, starts from here; nothing is said in reply.
+    New staff start their onboarding journey here, and its welcome is queued for working hours;
+    nothing is said in reply, so a team's channel never hears who joined.
     """
+    await start_journey(turn.session, turn.settings, turn.person, source=turn.inbound.actor.platform, now=turn.now)
     return None
 
 

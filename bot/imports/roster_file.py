@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import LANGUAGES
 from bot.imports.problems import ImportProblem, ImportResult
+from bot.onboarding.journeys import start_roster_journeys
 from bot.people.identity import clean_email
 from storage.models import AuditEntry, Person
 
@@ -170,6 +171,9 @@ async def import_roster(session: AsyncSession, path: Path, today: date, now) -> 
     supervised = [{"id": ids[r.email], "supervisor_id": ids[r.supervisor_email]} for r in rows if r.supervisor_email]
     for start in range(0, len(supervised), _CHUNK):
         await session.execute(update(Person), supervised[start : start + _CHUNK])
+    # New staff start their onboarding journey (recent or future start dates only; see
+    # bot/onboarding): one bulk statement per chunk, never a query per row.
+    await start_roster_journeys(session, [(ids[r.email], r.start_date) for r in rows if r.start_date is not None], today, now)
     result.created, result.updated = len(new_rows), len(changed)
     result.new_people = [ids[r.email] for r in rows if r.email not in existing]
     session.add(AuditEntry(at=now, actor_id=None, action="roster_imported", detail=f"{result.created} new, {result.updated} updated"))

@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from storage.models.announcements import Announcement
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.concerns import Concern, ConcernMessage
@@ -12,6 +13,7 @@ from storage.models.slack import SlackInstallation, SlackOAuthState
 from storage.models.teams import TeamsConversation
 
 __all__ = [
+    "Announcement",
     "AuditEntry",
     "Base",
     "Concern",
