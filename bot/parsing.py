@@ -15,6 +15,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 
 # Words a Spanish speaker may type for the first word of a command.
 ALIASES = {"ayuda": "help", "grupos": "groups", "ajustes": "settings", "privacidad": "privacy", "olvidarme": "forget-me",
+           "anunciar": "announce", "bienvenida": "onboarding", "reunion": "meeting", "reunión": "meeting", "inquietud": "concern",
            "si": "yes", "sí": "yes", "s": "yes", "y": "yes", "ok": "yes", "n": "no", "cancel": "no", "cancelar": "no"}
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.people.commands import Answer, ChangeSettings, ForgetMe, Privacy, ShowSettings
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Reply
-from storage.models import Group, Membership, Person
+from storage.models import Announcement, Group, Membership, OnboardingJourney, OutboxItem, Person, Rsvp
 
 
 def _on_off(t: Translator, value: bool) -> str:
@@ -67,6 +67,7 @@ async def privacy(cmd: Privacy, turn: Turn) -> Reply:
         Fact(t("privacy.field_profile"), ", ".join(x for x in (p.name, p.email, p.job_role, p.site) if x)),
         Fact(t("privacy.field_groups"), listed),
         Fact(t("privacy.field_roles"), ", ".join(t(f"roles.{r}") for r in turn.roles.names()) or t("privacy.no_roles")),
+        *await _kept_records(turn),
     )
     return card_reply(
         Card(
@@ -76,6 +77,34 @@ async def privacy(cmd: Privacy, turn: Turn) -> Reply:
             actions=(Button(t("privacy.button_forget"), "forget-me", style="danger"),),
         )
     )
+
+
+async def _kept_records(turn: Turn) -> tuple[Fact, ...]:
+    """The other things kept about the person: meeting answers, their welcome messages, drafts and
+    messages waiting to be sent to them — as counts and states, the way they would ask for them."""
+    t, person_id = turn.t, turn.person.id
+
+    async def count(statement) -> int:
+        return int((await turn.session.execute(statement)).scalar_one())
+
+    rsvps = await count(select(func.count()).select_from(Rsvp).where(Rsvp.person_id == person_id, Rsvp.occurs_at >= turn.now))
+    queued = await count(select(func.count()).select_from(OutboxItem).where(OutboxItem.person_id == person_id, OutboxItem.state == "queued"))
+    drafts = await count(
+        select(func.count()).select_from(Announcement).where(Announcement.author_id == person_id, Announcement.sent_at.is_(None), Announcement.cancelled_at.is_(None))
+    )
+    journey = (await turn.session.execute(select(OnboardingJourney.stopped_at).where(OnboardingJourney.person_id == person_id))).first()
+    if journey is None:
+        welcome = t("privacy.welcome_none")
+    else:
+        welcome = t("privacy.welcome_stopped") if journey.stopped_at else t("privacy.welcome_on")
+    facts = [
+        Fact(t("privacy.field_rsvps"), str(rsvps)),
+        Fact(t("privacy.field_welcome"), welcome),
+        Fact(t("privacy.field_queued"), str(queued)),
+    ]
+    if drafts:
+        facts.append(Fact(t("privacy.field_drafts"), str(drafts)))
+    return tuple(facts)
 
 
 async def forget_me(cmd: ForgetMe, turn: Turn) -> Reply:

@@ -86,6 +86,11 @@ async def test_privacy_shows_what_is_kept(speaker):
     reply = await maria.say("privacy")
     assert "maria.lopez@district.example" in reply.text and "New Teachers Circle" in reply.text
     assert "fewer than" in reply.text  # explains the count rule
+    # Maria started 12 days ago: her welcome messages are kept, and she can see and stop them.
+    assert "Welcome messages for new staff: on" in reply.text
+    assert "Your answers to upcoming meetings: 0" in reply.text and "Messages waiting to be sent to you:" in reply.text
+    await maria.say("onboarding off")
+    assert "Welcome messages for new staff: stopped by you" in (await maria.say("privacy")).text
 
 
 async def test_settings_change_and_bad_values_change_nothing(speaker, district):
