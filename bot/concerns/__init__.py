@@ -1,16 +1,17 @@
-"""Anonymous concerns: filing with a case code, following up, and the DEI office's handling."""
+"""Anonymous concerns: filing with a case code, following up, the DEI office's handling and digest."""
 
 from bot.concerns.commands import FILE_FORM, SPECS
 from bot.concerns.dei_office import queue_escalations, queue_notices
+from bot.concerns.digest import HANDLERS as DIGEST_HANDLERS, queue_digest
 from bot.concerns.handlers import FORMS, HANDLERS
 from bot.features import Feature
 
 FEATURE = Feature(
     name="concerns",
     specs=SPECS,
-    handlers=HANDLERS,
+    handlers={**HANDLERS, **DIGEST_HANDLERS},
     forms=FORMS,
-    jobs={"notices": queue_notices, "escalations": queue_escalations},
+    jobs={"notices": queue_notices, "escalations": queue_escalations, "digest": queue_digest},
 )
 
 __all__ = ["FEATURE", "FILE_FORM"]

@@ -47,6 +47,17 @@ class ListConcerns(Command):
     include_closed: bool = False
 
 
+@dataclass(frozen=True)
+class ShowDigest(Command):
+    dry_run: bool = False
+
+
+def _digest(args: Args) -> Command | Refusal:
+    if args.words or args.flags - {"--dry-run"}:
+        return Refusal("concerns.digest_usage")
+    return ShowDigest(dry_run="--dry-run" in args.flags)
+
+
 def _code_only(make, usage: str):
     def build(args: Args) -> Command | Refusal:
         if not args.words:
@@ -84,4 +95,5 @@ SPECS = (
     Spec(("concern", "view"), _code_only(ViewConcern, "concern view <reference>"), "help.concern_view", audience="dei_office"),
     Spec(("concern", "reply"), _code_and_text(ReplyConcern, "concern reply <reference> <text>"), "help.concern_reply", audience="dei_office"),
     Spec(("concern", "close"), _code_only(CloseConcern, "concern close <reference>"), "help.concern_close", audience="dei_office"),
+    Spec(("digest",), _digest, "concerns.help_digest", audience="dei_office"),
 )
