@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import AsyncIterator, Awaitable, Callable, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -84,13 +84,21 @@ async def console_identity(runtime: Runtime, who: str) -> tuple[str, Profile]:
 
 
 async def chat(runtime: Runtime, who: str, roles: tuple[str, ...] = (), out: TextIO = sys.stdout, banner: str = "") -> None:
+    """The console: one person at this terminal, with their scheduled messages shown as they come due.
+
+    At a terminal the scheduler runs on its timers; when the input is piped, the jobs and one
+    outbox pass run after each line instead, so a scripted session prints the same every time.
+    """
     from adapters.console import ConsoleChat, console_user, stdin_lines
+    from adapters.console.gateway import ConsoleGateway
     from bot.people.grants import grant
+    from schedules.dispatcher import Dispatcher, requeue_unreachable
+    from schedules.scheduler import Scheduler
 
     name, profile = await console_identity(runtime, who)
     actor = console_user(profile.email or name)
     # The person must exist before roles can be granted to them.
-    await runtime.bot.ensure_person(actor, profile)
+    person_id = await runtime.bot.ensure_person(actor, profile)
     for role in roles:
         role_name, _, group = role.partition(":")
         async with runtime.sessions() as session:
@@ -105,7 +113,129 @@ async def chat(runtime: Runtime, who: str, roles: tuple[str, ...] = (), out: Tex
     if interactive:
         out.write(f"You are {name}. Type `help` to start, `quit` to leave.\n\n")
     console = ConsoleChat(runtime.bot.handle, actor, profile, out=out, prompt="you> " if interactive else "")
-    await console.run(stdin_lines())
+    # What waited for this person because nobody could reach them can now be shown here.
+    async with runtime.sessions() as session:
+        await requeue_unreachable(session, person_id, runtime.now())
+        await session.commit()
+    # Slack and Teams are left to `serve`, should it share this database.
+    dispatcher = Dispatcher(runtime.sessions, {"console": ConsoleGateway(console)}, runtime.clock, elsewhere=("slack", "teams"))
+    scheduler = Scheduler(runtime.sessions, runtime.settings, dispatcher, runtime.clock)
+    if not interactive:
+        await console.run(_after_each(stdin_lines(), scheduler.tick))
+        return
+    scheduler.start()
+    try:
+        await console.run(stdin_lines())
+    finally:
+        await scheduler.shutdown()
+
+
+async def _after_each(lines: AsyncIterator[str], then: Callable[[], Awaitable[object]]) -> AsyncIterator[str]:
+    """`lines`, running `then` once each line has been answered (when the next one is asked for)."""
+    async for line in lines:
+        yield line
+        await then()
+
+
+def platform_gateways(runtime: Runtime) -> dict:
+    """The ChatGateways `serve` and `outbox drain` deliver through: Slack when its settings are
+    present, and Teams, whose endpoint `serve` always offers (local mode without credentials).
+    Each must be closed (`close()`) when done."""
+    import adapters.slack
+    import adapters.teams
+
+    gateways: dict = {}
+    slack = adapters.slack.gateway(runtime)
+    if slack is not None:
+        gateways["slack"] = slack
+    gateways["teams"] = adapters.teams.gateway(runtime)
+    return gateways
+
+
+async def close_gateways(gateways: dict) -> None:
+    for gateway in gateways.values():
+        await gateway.close()
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What `affinity-bot outbox drain` did, counted by outcome, and what is still waiting."""
+
+    counts: dict[str, int]
+    waiting: int
+
+
+async def drain_outbox(
+    runtime: Runtime,
+    *,
+    until_empty: bool = False,
+    batch: int | None = None,
+    concurrency: int | None = None,
+    lease: float | None = None,
+    max_wait: float = 600.0,
+) -> Drained:
+    """Deliver what is due now; with `until_empty`, also wait for retries and in-doubt items that
+    come due within `max_wait` seconds. Stops early, between passes, on SIGTERM."""
+    import asyncio
+    import signal
+
+    from schedules.dispatcher import BATCH, CONCURRENCY, LEASE, Dispatcher
+
+    gateways = platform_gateways(runtime)
+    dispatcher = Dispatcher(
+        runtime.sessions,
+        gateways,
+        runtime.clock,
+        batch=batch or BATCH,
+        concurrency=concurrency or CONCURRENCY,
+        lease=timedelta(seconds=lease) if lease else LEASE,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):
+        pass
+    waiting = 0
+    try:
+        while not stop.is_set():
+            await dispatcher.drain(stop.is_set)
+            due = await dispatcher.pending()
+            if due is None:
+                break
+            wait = (due - runtime.now()).total_seconds()
+            if not until_empty or wait > max_wait:
+                waiting = await _waiting(runtime)
+                break
+            # In real time: until the next retry falls due or an in-doubt claim runs out.
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=min(max(wait, 0.05), 2.0))
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        try:
+            loop.remove_signal_handler(signal.SIGTERM)
+        except (NotImplementedError, RuntimeError):
+            pass
+        await close_gateways(gateways)
+    return Drained(dict(dispatcher.counts), waiting)
+
+
+async def _waiting(runtime: Runtime) -> int:
+    from sqlalchemy import func, select
+
+    from schedules.dispatcher import OUTBOX, QUEUED, SENDING
+
+    async with runtime.sessions() as session:
+        return int((await session.execute(select(func.count()).where(OUTBOX.c.state.in_((QUEUED, SENDING))))).scalar() or 0)
+
+
+async def outbox_status(runtime: Runtime):
+    """The outbox by kind and state, and its dead and unreachable items (schedules.health)."""
+    from schedules.health import outbox_health
+
+    async with runtime.sessions() as session:
+        return await outbox_health(session, runtime.now())
 
 
 def build_web_app(runtime: Runtime):
@@ -140,8 +270,10 @@ def _platform_attachers():
 
 
 async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True) -> None:
-    """Serve HTTP until interrupted."""
+    """Serve HTTP until interrupted (Ctrl-C or SIGTERM), with the jobs and the outbox dispatcher
+    unless `scheduler` is off (extra replicas behind a load balancer)."""
     import asyncio
+    import signal
 
     from aiohttp import web
 
@@ -151,9 +283,28 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
     site = web.TCPSite(runner, host, runtime.settings.port)
     await site.start()
     print(f"Affinity Bot is listening on http://{host}:{runtime.settings.port} (GET /healthz).", flush=True)
+    gateways: dict = {}
+    timers = None
+    if scheduler:
+        from schedules.dispatcher import Dispatcher
+        from schedules.scheduler import Scheduler
+
+        gateways = platform_gateways(runtime)
+        timers = Scheduler(runtime.sessions, runtime.settings, Dispatcher(runtime.sessions, gateways, runtime.clock), runtime.clock)
+        timers.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     try:
-        await asyncio.Event().wait()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):
+        pass
+    try:
+        await stop.wait()
     finally:
+        # A pass already sending finishes and records what it sent before anything closes.
+        if timers is not None:
+            await timers.shutdown()
+        await close_gateways(gateways)
         await runner.cleanup()
 
 

@@ -223,6 +223,54 @@ def roles_list() -> None:
     _run(go)
 
 
+@main.group(help="The outbox of proactive messages: its health, and delivering it by hand.")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("status", help="Counts by kind and state, and the dead and unreachable items (ids, ages and errors only).")
+def outbox_status_cmd() -> None:
+    from bot.bootstrap import open_runtime, outbox_status
+
+    async def go(settings: Settings) -> int:
+        runtime = await open_runtime(settings)
+        try:
+            for line in (await outbox_status(runtime)).lines():
+                click.echo(line)
+            return 0
+        finally:
+            await runtime.close()
+
+    _run(go)
+
+
+@outbox.command("drain", help="Deliver what is due now through Slack and Teams, as `serve` does, then stop (see docs/delivery.md).")
+@click.option("--until-empty", is_flag=True, help="Also wait for retries and interrupted sends that come due within --max-wait.")
+@click.option("--max-wait", default=600.0, show_default=True, type=click.FloatRange(min=0), help="Seconds --until-empty waits for the next item at most.")
+@click.option("--batch", default=None, type=click.IntRange(min=1), help="Items claimed per pass (default 200).")
+@click.option("--concurrency", default=None, type=click.IntRange(min=1), help="Sends in flight at once (default 32).")
+@click.option("--lease", default=None, type=click.FloatRange(min=0.5), hidden=True, help="Seconds a claim lasts (default 300); tests shorten it.")
+def outbox_drain_cmd(until_empty: bool, max_wait: float, batch: int | None, concurrency: int | None, lease: float | None) -> None:
+    from bot.bootstrap import drain_outbox, open_runtime
+
+    async def go(settings: Settings) -> int:
+        runtime = await open_runtime(settings)
+        try:
+            drained = await drain_outbox(runtime, until_empty=until_empty, batch=batch, concurrency=concurrency, lease=lease, max_wait=max_wait)
+        finally:
+            await runtime.close()
+        counts = drained.counts
+        delivered = counts.get("sent", 0) + counts.get("found", 0)
+        retrying = counts.get("retry", 0) + counts.get("failed", 0)
+        click.echo(
+            f"Delivered {delivered}; {retrying} to try again, {counts.get('dead', 0)} dead, {counts.get('unreachable', 0)} unreachable; "
+            f"{drained.waiting} still queued for later."
+        )
+        return 0
+
+    _run(go)
+
+
 @main.group(help="Slack tools.")
 def slack() -> None:
     pass
@@ -261,6 +309,26 @@ def teams_package(app_id: str, domain: str | None, website: str | None, out: str
         sys.exit(2)
     commands = sum(len(c["commands"]) for c in manifest["bots"][0]["commandLists"])
     click.echo(f"Wrote {out} (manifest {manifest['manifestVersion']}, {commands} suggested commands). Upload it in Teams: Apps, Manage your apps, Upload an app.")
+
+
+@main.command(help="The DEI office's concern digest of the last full week: --dry-run prints it, otherwise it is sent to the DEI office now.")
+@click.option("--dry-run", is_flag=True, help="Only print the digest; send nothing.")
+def digest(dry_run: bool) -> None:
+    from bot.bootstrap import open_runtime
+    from bot.concerns.digest import run_digest
+
+    async def go(settings: Settings) -> int:
+        runtime = await open_runtime(settings)
+        try:
+            async with runtime.sessions() as session:
+                text, ok = await run_digest(session, settings, runtime.now(), dry_run=dry_run)
+                await session.commit()
+            click.echo(text, err=not ok)
+            return 0 if ok else 1
+        finally:
+            await runtime.close()
+
+    _run(go)
 
 
 if __name__ == "__main__":

@@ -4,17 +4,23 @@ Nothing here retries. A 429 becomes "retry after N s"; a person Slack says canno
 (deactivated, unknown) is "unreachable"; any other Slack error is "failed" with Slack's own
 error code, which the dispatcher records and backs off from. Channel posts keep to Slack's pace of
 about one message per second per channel by answering "retry after" instead of sending early.
+
+Every outbox message carries its idempotency key as Slack message metadata, so after an
+interruption the dispatcher can ask `was_delivered` whether Slack already has it, instead of
+sending it again or giving up on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.inbound import PLATFORM
 from adapters.slack.render import message
@@ -28,6 +34,15 @@ BOT_NOT_IN_CHANNEL = "bot_not_in_channel"
 CHANNEL_INTERVAL = 1.0
 #: A group DM (conversations.open with several users) holds at most this many people besides the bot.
 GROUP_DM_LIMIT = 8
+#: The metadata event type that marks the bot's outbox messages; its payload is `{"key": key}`.
+OUTBOX_EVENT = "affinity_outbox"
+#: How much of a conversation's history `was_delivered` reads before it says it cannot tell.
+HISTORY_PAGE = 200
+HISTORY_PAGES = 10
+#: How far before `since` history is read, for a Slack clock that runs behind ours.
+CLOCK_SKEW = timedelta(minutes=2)
+#: Errors from Slack's history methods that mean the bot cannot read there (so cannot tell).
+CANNOT_READ = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "not_authed", "invalid_auth", "access_denied"})
 
 TokenFor = Callable[[str], Awaitable[str | None]]
 Monotonic = Callable[[], float]
@@ -53,26 +68,59 @@ class _Pacing:
         return 0.0
 
 
+class DeliveryInDoubt(Exception):
+    """A post was sent but no answer came back (a timeout, a dropped connection): Slack may have it.
+
+    The dispatcher does not send such an item again before `was_delivered` has looked."""
+
+
+class HistoryUnavailable(Exception):
+    """Slack's history cannot be read right now (rate limited, or no connection); ask again later."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"history unavailable, retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+def _code(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or "")
+    except (AttributeError, TypeError, ValueError):
+        return ""
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    """Seconds Slack asked to wait, for a 429 (at least one); None for any other error."""
+    response = exc.response
+    if getattr(response, "status_code", None) != 429 and _code(exc) != "ratelimited":
+        return None
+    headers = getattr(response, "headers", {}) or {}
+    retry = headers.get("Retry-After") or headers.get("retry-after") or "1"
+    try:
+        return max(float(retry), 1.0)
+    except ValueError:
+        return 1.0
+
+
 def _result(exc: SlackApiError) -> DeliveryResult:
     response = exc.response
     status = getattr(response, "status_code", None)
-    code = ""
-    try:
-        code = str(response.get("error") or "")
-    except (AttributeError, TypeError, ValueError):
-        code = ""
-    if status == 429 or code == "ratelimited":
-        headers = getattr(response, "headers", {}) or {}
-        retry = headers.get("Retry-After") or headers.get("retry-after") or "1"
-        try:
-            seconds = max(float(retry), 1.0)
-        except ValueError:
-            seconds = 1.0
+    code = _code(exc)
+    seconds = _retry_after(exc)
+    if seconds is not None:
         return DeliveryResult.later(seconds, "ratelimited")
     code = code or (f"http_{status}" if status else "slack_error")
     if code in UNREACHABLE:
         return DeliveryResult.unreachable(code)
     return DeliveryResult.failed(code)
+
+
+def _slack_tenant(to: Destination) -> str | None:
+    """The workspace of a Slack destination (the first person's, for several), or None."""
+    first = to[0] if isinstance(to, tuple) and to else to
+    if not isinstance(first, (UserRef, ConversationRef)) or first.platform != PLATFORM:
+        return None
+    return first.tenant
 
 
 class SlackGateway:
@@ -85,59 +133,177 @@ class SlackGateway:
         self.token_for = token_for
         self.pacing = _Pacing(CHANNEL_INTERVAL, monotonic)
         self._dms: dict[tuple[str, str], str] = {}
+        self._history_paused: dict[str, float] = {}
+        self._owns_session = False
+        self._rendered: tuple[Reply, dict[str, Any]] | None = None
+
+    def _share_session(self) -> None:
+        # Without a session of its own, slack_sdk opens and closes one for every call; one kept
+        # for the gateway's life reuses connections, which a fan-out of thousands needs.
+        if self.client.session is None or self.client.session.closed:
+            self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self._owns_session = True
 
     async def close(self) -> None:
-        """Nothing is held open between calls; here for symmetry with the other gateways."""
+        """Close the HTTP session the gateway opened, if it did."""
+        if self._owns_session and self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
+            self._owns_session = False
 
-    async def send(self, to: Destination, reply: Reply) -> DeliveryResult:
-        people = to if isinstance(to, tuple) else None
-        first = people[0] if people else to
-        if first is None or first.platform != PLATFORM:  # type: ignore[union-attr]
+    async def send(self, to: Destination, reply: Reply, key: str | None = None) -> DeliveryResult:
+        """Post `reply`; with an outbox `key`, the message carries it as metadata for `was_delivered`."""
+        tenant = _slack_tenant(to)
+        if tenant is None:
             return DeliveryResult.failed("not a Slack destination")
-        tenant = first.tenant  # type: ignore[union-attr]
         token = await self.token_for(tenant)
         if not token:
             return DeliveryResult.unreachable("not_installed")
+        self._share_session()
         try:
-            if isinstance(to, ConversationRef):
-                channel, thread = to.conversation_id, to.thread_id
-                wait = self.pacing.reserve(tenant, channel)
-                if wait > 0:
-                    return DeliveryResult.later(wait, "channel pace")
-            else:
-                group = people or (to,)
-                if len({p.tenant for p in group}) > 1:  # type: ignore[union-attr]
-                    return DeliveryResult.failed("people_in_different_workspaces")
-                if len(group) > GROUP_DM_LIMIT:
-                    return DeliveryResult.failed("too_many_users")
-                channel = await self._open(token, tenant, group)  # type: ignore[arg-type]
-                thread = None
-            return await self._post(token, channel, thread, reply)
+            found = await self._conversation(token, tenant, to)
+            if isinstance(found, DeliveryResult):
+                return found
+            channel, thread = found
         except SlackApiError as exc:
             return _result(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return DeliveryResult.failed(f"connection: {type(exc).__name__}")
+        if isinstance(to, ConversationRef):
+            wait = self.pacing.reserve(tenant, channel)
+            if wait > 0:
+                return DeliveryResult.later(wait, "channel pace")
+        try:
+            return await self._post(token, channel, thread, reply, key)
+        except SlackApiError as exc:
+            return _result(exc)
+        except aiohttp.ClientConnectorError as exc:
+            # The connection was never made, so nothing reached Slack.
+            return DeliveryResult.failed(f"connection: {type(exc).__name__}")
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise DeliveryInDoubt(type(exc).__name__) from None
+
+    async def _conversation(self, token: str, tenant: str, to: Destination) -> tuple[str, str | None] | DeliveryResult:
+        """The channel (and thread) a destination is written in; a DM or group DM is opened once."""
+        if isinstance(to, ConversationRef):
+            return to.conversation_id, to.thread_id
+        group = to if isinstance(to, tuple) else (to,)
+        if len({p.tenant for p in group}) > 1:
+            return DeliveryResult.failed("people_in_different_workspaces")
+        if len(group) > GROUP_DM_LIMIT:
+            return DeliveryResult.failed("too_many_users")
+        return await self._open(token, tenant, group), None
 
     async def _open(self, token: str, tenant: str, people: tuple[UserRef, ...]) -> str:
         key = (tenant, ",".join(sorted(p.user_id for p in people)))
         channel = self._dms.get(key)
         if channel is None:
-            answer = await self.client.conversations_open(token=token, users=key[1])
+            answer = await self._post_json(token, "conversations.open", {"users": key[1]})
             channel = str(answer["channel"]["id"])
             # DM and group DM ids never change, so one lookup per person is enough.
             self._dms[key] = channel
         return channel
 
-    async def _post(self, token: str, channel: str, thread: str | None, reply: Reply) -> DeliveryResult:
-        payload = message(reply)
-        answer = await self.client.chat_postMessage(
-            token=token, channel=channel, thread_ts=thread, unfurl_links=False, unfurl_media=False, **payload
-        )
+    async def _post(self, token: str, channel: str, thread: str | None, reply: Reply, key: str | None = None) -> DeliveryResult:
+        # The dispatcher hands every item of a fan-out the same Reply: it is rendered once.
+        if self._rendered is None or self._rendered[0] is not reply:
+            self._rendered = (reply, message(reply))
+        payload: dict[str, Any] = dict(self._rendered[1])
+        if key is not None:
+            payload["metadata"] = {"event_type": OUTBOX_EVENT, "event_payload": {"key": key}}
+        payload.update(channel=channel, unfurl_links=False, unfurl_media=False)
+        if thread:
+            payload["thread_ts"] = thread
+        answer = await self._post_json(token, "chat.postMessage", payload)
         ts = str(answer.get("ts") or "")
         posted = str(answer.get("channel") or channel)
         if reply.card is not None and reply.card.image is not None:
-            await upload_image(self.client, token, posted, reply.card.image, thread or None)
+            # The message is out: a chart that fails to upload must not make it "failed", which
+            # would send the message again.
+            try:
+                await upload_image(self.client, token, posted, reply.card.image, thread or None)
+            except SlackApiError as exc:
+                return DeliveryResult("sent", error=f"chart not uploaded: {_code(exc) or 'slack_error'}", message_ref=f"{posted}:{ts}")
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                return DeliveryResult("sent", error=f"chart not uploaded: {type(exc).__name__}", message_ref=f"{posted}:{ts}")
         return DeliveryResult.sent(f"{posted}:{ts}")
+
+    async def _post_json(self, token: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One Web API call with a JSON body on the gateway's session, raising SlackApiError as
+        slack_sdk does. The hot path of a fan-out: slack_sdk's own call costs about twice the CPU."""
+        url = self.client.base_url + method
+        assert self.client.session is not None
+        async with self.client.session.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) as response:
+            try:
+                data = await response.json(content_type=None)
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                data = {"ok": False, "error": f"http_{response.status}"}
+            if response.status == 429 or not data.get("ok"):
+                answer = AsyncSlackResponse(
+                    client=self.client, http_verb="POST", api_url=url, req_args={}, data=data, headers=dict(response.headers), status_code=response.status
+                )
+                raise SlackApiError(f"The request to the Slack API failed. (url: {method})", answer)
+            return data
+
+    async def was_delivered(self, to: Destination, key: str, since: datetime) -> bool | None:
+        """Whether Slack has a message with outbox `key` in the conversation `to`, posted after
+        `since`: True, False, or None when it cannot tell (no access, or too much to read).
+
+        Raises HistoryUnavailable when Slack asks to wait or cannot be reached.
+        """
+        tenant = _slack_tenant(to)
+        if tenant is None:
+            return None
+        token = await self.token_for(tenant)
+        if not token:
+            return None
+        paused = self._history_paused.get(tenant, 0.0) - self.pacing.monotonic()
+        if paused > 0:
+            raise HistoryUnavailable(paused)
+        self._share_session()
+        try:
+            found = await self._conversation(token, tenant, to)
+            if isinstance(found, DeliveryResult):
+                # Slack would not have taken it either.
+                return False
+            channel, thread = found
+            return await self._find(token, channel, thread, key, since)
+        except SlackApiError as exc:
+            seconds = _retry_after(exc)
+            if seconds is not None:
+                self._history_paused[tenant] = self.pacing.monotonic() + seconds
+                raise HistoryUnavailable(seconds) from None
+            code = _code(exc)
+            if code in UNREACHABLE:
+                return False
+            if code in CANNOT_READ:
+                return None
+            raise HistoryUnavailable(60.0) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            raise HistoryUnavailable(30.0) from None
+
+    async def _find(self, token: str, channel: str, thread: str | None, key: str, since: datetime) -> bool | None:
+        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            if thread:
+                answer = await self.client.conversations_replies(
+                    token=token, channel=channel, ts=thread, oldest=oldest, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+                )
+            else:
+                answer = await self.client.conversations_history(
+                    token=token, channel=channel, oldest=oldest, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+                )
+            for found in answer.get("messages") or ():
+                metadata = found.get("metadata") or {}
+                if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                    return True
+            cursor = ((answer.get("response_metadata") or {}).get("next_cursor")) or None
+            if not answer.get("has_more") or not cursor:
+                return False
+        return None
 
     async def add_to_channel(self, channel: ConversationRef, person: UserRef) -> DeliveryResult:
         """Invite a member into their group's private channel; the bot must be in it."""

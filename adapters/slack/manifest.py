@@ -22,6 +22,12 @@ BOT_SCOPES = (
     "files:write",
     "groups:read",
     "groups:write",
+    # Read only to find the bot's own message by its outbox key after an interruption between
+    # sending and recording it (schedules/dispatcher.py, SlackGateway.was_delivered).
+    "im:history",
+    "mpim:history",
+    "groups:history",
+    "channels:history",
 )
 EVENTS_PATH = "/slack/events"
 REDIRECT_PATH = "/slack/oauth_redirect"

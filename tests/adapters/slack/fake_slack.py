@@ -1,25 +1,36 @@
 """A fake Slack on loopback: the Web API methods the bot calls, response_url, uploads and Socket Mode.
 
-Every call is recorded with its arguments and token; answers follow Slack's documented shapes
-(several recorded under tests/fixtures/slack/). Tests can make a method fail once with a Slack
-error code or a 429 with Retry-After.
+Every call is recorded with its arguments, token and the fake's time; answers follow Slack's
+documented shapes (several recorded under tests/fixtures/slack/). Tests can make a method fail
+once with a Slack error code or a 429 with Retry-After, or rate-limit one channel for a while.
+
+Posted messages are kept per conversation with their message metadata, so `conversations.history`
+and `conversations.replies` answer as Slack does (newest first, `oldest`, `limit`, cursors, and
+`metadata` only with `include_all_metadata`), and `keys` counts each outbox key Slack received.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import itertools
 import json
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
 TEAM = "T0DISTRICT"
 BOT_USER = "U0AFFINITYBOT"
+BOT_ID = "B0AFFINITY"
+APP_ID = "A0AFFINITY"
+#: The metadata event type of the bot's outbox messages (adapters/slack/gateway.py).
+OUTBOX_EVENT = "affinity_outbox"
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -32,6 +43,8 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     body: bytes = b""
+    #: The fake's clock when the call arrived.
+    at: float = 0.0
 
 
 @dataclass
@@ -39,6 +52,14 @@ class Failure:
     status: int = 200
     error: str = ""
     retry_after: int | None = None
+
+
+@dataclass
+class Throttle:
+    """chat.postMessage into one channel answers 429 with Retry-After until `until` (fake time)."""
+
+    until: float
+    retry_after: int
 
 
 @dataclass
@@ -66,10 +87,22 @@ class FakeSlack:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     member_of: set[str] = field(default_factory=set)
     url: str = ""
+    #: The fake's time (seconds since the epoch): message timestamps and `Call.at` come from it.
+    clock: Callable[[], float] = time.time
+    #: Every conversation's messages as Slack keeps them, oldest first.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: How many messages Slack received carrying each outbox key.
+    keys: Counter = field(default_factory=Counter)
+    throttles: dict[str, Throttle] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Event()
         self._ids = itertools.count(1)
+        self._posts = 0
+        self._post_events: list[tuple[int, asyncio.Event]] = []
+        self._hold_after: int | None = None
+        self._drop_after: int | None = None
+        self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.socket_messages: asyncio.Queue = asyncio.Queue()
         self.socket_replies: asyncio.Queue = asyncio.Queue()
@@ -113,6 +146,33 @@ class FakeSlack:
         """Make the next call of `method` fail as Slack would."""
         self.failures.setdefault(method, []).append(Failure(status, error, retry_after))
 
+    def throttle(self, channel: str, until: float, retry_after: int) -> None:
+        """Answer posts into `channel` with 429 and `Retry-After: retry_after` until fake time `until`."""
+        self.throttles[channel] = Throttle(until, retry_after)
+
+    def after_posts(self, count: int) -> asyncio.Event:
+        """An event set once Slack has taken `count` messages (chat.postMessage that succeeded)."""
+        event = asyncio.Event()
+        if self._posts >= count:
+            event.set()
+        else:
+            self._post_events.append((count, event))
+        return event
+
+    def hold_answers_after(self, count: int) -> None:
+        """Messages after the first `count` are posted (Slack has them) but answered only after
+        `release()`: what a bot sees when it dies between sending and hearing back."""
+        self._hold_after = count
+        self._released.clear()
+
+    def release(self) -> None:
+        self._hold_after = None
+        self._released.set()
+
+    def drop_answers_after(self, count: int | None) -> None:
+        """Messages after the first `count` are posted, then the connection is closed unanswered."""
+        self._drop_after = count
+
     # --- what tests read ----------------------------------------------------------------------
 
     def of(self, method: str) -> list[Call]:
@@ -130,6 +190,7 @@ class FakeSlack:
         return await asyncio.wait_for(until(), timeout)
 
     def _record(self, call: Call) -> None:
+        call.at = self.clock()
         self.calls.append(call)
         self._changed.set()
 
@@ -143,7 +204,7 @@ class FakeSlack:
             args.update(json.loads(raw))
         elif raw:
             args.update(await request.post())
-        for key in ("view", "blocks", "files"):
+        for key in ("view", "blocks", "files", "metadata"):
             if isinstance(args.get(key), str):
                 try:
                     args[key] = json.loads(args[key])
@@ -157,7 +218,73 @@ class FakeSlack:
             failure = pending.pop(0)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error or "ratelimited"}, status=failure.status, headers=headers)
+        if method == "chat.postMessage":
+            throttle = self.throttles.get(str(args.get("channel")))
+            if throttle is not None and self.clock() < throttle.until:
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(throttle.retry_after)})
+            answer = self._post(args)
+            if self._hold_after is not None and self._posts > self._hold_after:
+                await self._released.wait()
+            if self._drop_after is not None and self._posts > self._drop_after and request.transport is not None:
+                request.transport.close()
+            return web.json_response(answer)
         return web.json_response(self._answer(method, args, request))
+
+    def _post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """chat.postMessage: the message joins its conversation's history, as Slack keeps it."""
+        channel = str(args.get("channel"))
+        kept = self.history.setdefault(channel, [])
+        ts = f"{int(self.clock())}.{next(self._ids):06d}"
+        found: dict[str, Any] = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "app_id": APP_ID, "text": args.get("text"), "ts": ts, "team": TEAM}
+        if args.get("blocks"):
+            found["blocks"] = args["blocks"]
+        if args.get("thread_ts"):
+            found["thread_ts"] = str(args["thread_ts"])
+        metadata = args.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("event_type"):
+            found["metadata"] = {"event_type": metadata["event_type"], "event_payload": metadata.get("event_payload") or {}}
+            if metadata["event_type"] == OUTBOX_EVENT:
+                self.keys[str((metadata.get("event_payload") or {}).get("key"))] += 1
+        kept.append(found)
+        self._posts += 1
+        for count, event in list(self._post_events):
+            if self._posts >= count:
+                event.set()
+                self._post_events.remove((count, event))
+        shown = {k: v for k, v in found.items() if k != "metadata"}
+        return {"ok": True, "channel": channel, "ts": ts, "message": shown}
+
+    def _read(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history (newest first) or conversations.replies (oldest first) in Slack's shape."""
+        channel = str(args.get("channel"))
+        if channel not in self.history and channel not in self.member_of and not channel.startswith(("D", "G")):
+            return {"ok": False, "error": "channel_not_found"}
+        messages = list(self.history.get(channel, []))
+        if method == "conversations.replies":
+            thread = str(args.get("ts"))
+            messages = [m for m in messages if m["ts"] == thread or m.get("thread_ts") == thread]
+        else:
+            # Thread replies are not in a channel's history, only their parents.
+            messages = [m for m in messages if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
+            messages.reverse()
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        oldest, latest = args.get("oldest"), args.get("latest")
+        if oldest:
+            messages = [m for m in messages if float(m["ts"]) > float(oldest) or (inclusive and float(m["ts"]) == float(oldest))]
+        if latest:
+            messages = [m for m in messages if float(m["ts"]) < float(latest) or (inclusive and float(m["ts"]) == float(latest))]
+        start = int(base64.b64decode(str(args["cursor"])).decode().removeprefix("next_ts:")) if args.get("cursor") else 0
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        page = messages[start : start + limit]
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        page = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(messages)
+        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+        if method == "conversations.history":
+            answer.update(pin_count=0, channel_actions_ts=None, channel_actions_count=0)
+        # Slack's cursors are opaque base64; this one holds where the next page starts.
+        answer["response_metadata"] = {"next_cursor": base64.b64encode(f"next_ts:{start + limit}".encode()).decode() if more else ""}
+        return answer
 
     def _answer(self, method: str, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
         n = next(self._ids)
@@ -173,8 +300,8 @@ class FakeSlack:
             answer = copy.deepcopy(fixture("conversations_open"))
             answer["channel"]["id"] = ("D" if len(users) == 1 else "G") + "0" + "".join(sorted(u[-4:] for u in users)).upper()
             return answer
-        if method == "chat.postMessage":
-            return {"ok": True, "channel": args.get("channel"), "ts": f"1764042{n:03d}.000100", "message": {"text": args.get("text"), "blocks": args.get("blocks", [])}}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._read(method, args)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1764042{n:03d}.000200"}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
