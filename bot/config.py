@@ -148,15 +148,15 @@ def district_from_mapping(raw: Mapping[str, Any], source: str = "AFFINITY_CONFIG
         "excerpt_min": lambda v, key: _int(v, key, source, minimum=3),
         "quiet_hours": None,
         "working_hours": None,
-        "nudge_offsets": lambda v, key: tuple(_str_list(v, key, source)),
-        "onboarding": lambda v, key: tuple(_mapping_list(v, key, source)),
+        "nudge_offsets": lambda v, key: _nudge_offsets(v, key, source),
+        "onboarding": lambda v, key: _onboarding(v, source),
         "concern_categories": lambda v, key: tuple(_str_list(v, key, source)),
         "sites": lambda v, key: tuple(_str_list(v, key, source)),
         "escalate_after_working_days": lambda v, key: _int(v, key, source, minimum=1),
         "notice_times": lambda v, key: tuple(_time(x, key, source) for x in _str_list(v, key, source)),
         "digest_weekday": lambda v, key: _int(v, key, source, minimum=0, maximum=6),
         "digest_time": lambda v, key: _time(v, key, source),
-        "mentor_weights": lambda v, key: _mapping(v, key, source),
+        "mentor_weights": lambda v, key: _mentor_weights(v, key, source),
         "mentor_accept_days": lambda v, key: _int(v, key, source, minimum=1),
         "intro_avoid_rounds": lambda v, key: _int(v, key, source, minimum=0),
         "groups": lambda v, key: tuple(_mapping_list(v, key, source)),
@@ -175,6 +175,34 @@ def district_from_mapping(raw: Mapping[str, Any], source: str = "AFFINITY_CONFIG
     if district.excerpt_min < district.k:
         raise ConfigError(f"{source}: excerpt_min ({district.excerpt_min}) may not be below k ({district.k}).")
     return district
+
+
+def _nudge_offsets(value: Any, key: str, source: str) -> tuple[str, ...]:
+    # Checked by the meetings feature, which reads them (24h, 90m, 2d); imported here rather than
+    # at the top because that feature imports this module.
+    from bot.meetings.offsets import read_offsets
+
+    return read_offsets(value, key, source)
+
+
+def _mentor_weights(value: Any, key: str, source: str) -> Mapping[str, Any]:
+    # Checked by the matcher, which knows the weights; imported here for the same reason as above.
+    from bot.mentoring.matching import MatchWeights
+
+    weights = _mapping(value, key, source)
+    try:
+        MatchWeights.from_mapping(weights)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {key}: {exc}.") from None
+    return weights
+
+
+def _onboarding(value: Any, source: str) -> tuple[Mapping[str, Any], ...]:
+    # Checked by the onboarding feature, which knows which steps have default words; imported
+    # here rather than at the top because that feature imports this module.
+    from bot.onboarding.steps import read_steps
+
+    return read_steps(value, source)
 
 
 def _int(value: Any, key: str, source: str, minimum: int | None = None, maximum: int | None = None) -> int:

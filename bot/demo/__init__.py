@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.demo.mentoring import seed_mentoring
 from bot.imports.groups_file import apply_groups, read_groups
 from bot.imports.roster_file import import_roster
 from bot.people.grants import grant
@@ -113,7 +114,8 @@ async def seed(session: AsyncSession, today: date, now: datetime, workdir: Path)
     applied = await apply_groups(session, entries, str(GROUPS_FILE), today, now)
     if not applied.ok:
         raise RuntimeError("; ".join(map(str, applied.problems)))
-    people = {p.email.split(".")[0]: p.id for p in (await session.execute(select(Person))).scalars()}
+    everyone = list((await session.execute(select(Person))).scalars())
+    people = {p.email.split(".")[0]: p.id for p in everyone}
     groups = {g.slug: g.id for g in (await session.execute(select(Group))).scalars()}
     for slug, firsts in SEEDED.items():
         for n, first in enumerate(firsts):
@@ -123,5 +125,6 @@ async def seed(session: AsyncSession, today: date, now: datetime, workdir: Path)
         await session.execute(update(Group).where(Group.id == groups[slug]).values(active_count=len(firsts)))
     await grant(session, "dana.whitfield@district.example", "dei_office", None, now, today)
     await grant(session, "sam.okafor@district.example", "admin", None, now, today)
+    await seed_mentoring(session, people, groups, {p.id: p.site for p in everyone}, {p.id: p.job_role for p in everyone}, now)
     await session.flush()
     return True

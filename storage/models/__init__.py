@@ -5,7 +5,9 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.concerns import Concern, ConcernMessage
 from storage.models.groups import Group, GroupChannel, Membership
+from storage.models.intros import IntroAvoid, IntroOptIn, IntroPair, IntroPairMember, IntroRound
 from storage.models.meetings import Meeting, MeetingSkip, Rsvp
+from storage.models.mentoring import MentorMatch, MentorProfile
 from storage.models.onboarding import OnboardingJourney
 from storage.models.outbox import OutboxItem
 from storage.models.people import Person, PlatformLink, RoleGrant
@@ -20,9 +22,16 @@ __all__ = [
     "ConcernMessage",
     "Group",
     "GroupChannel",
+    "IntroAvoid",
+    "IntroOptIn",
+    "IntroPair",
+    "IntroPairMember",
+    "IntroRound",
     "Meeting",
     "MeetingSkip",
     "Membership",
+    "MentorMatch",
+    "MentorProfile",
     "OnboardingJourney",
     "OutboxItem",
     "Person",

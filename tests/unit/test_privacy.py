@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from storage.models import AuditEntry, Group, Membership, Person, PlatformLink
+from bot import registry
+from storage.models import AuditEntry, Group, IntroAvoid, IntroOptIn, IntroPairMember, Membership, MentorMatch, MentorProfile, Person, PlatformLink
 from tests.support.dump import dump_rows, mentions
 
 TARGET = "maria.lopez@district.example"
@@ -18,6 +19,25 @@ async def test_forget_me_leaves_no_row_mentioning_the_person(speaker, district):
     await maria.say("settings language es")
     await speaker("lena.fischer").say("groups members staff-voices")  # audited, about Maria's group
     await speaker("lena.fischer").say("groups decline staff-voices maria.lopez@district.example")
+    # Mentoring and peer intros: a profile, a proposed match, an opt-in, a do-not-pair wish, a round.
+    await maria.say("mentor join mentee")
+    await maria.submit("mentor_profile", {"site": "Lincoln Elementary", "languages": ("en",)}, context="mentee")
+    await speaker("mei.chen").submit("mentor_profile", {"site": "Lincoln Elementary", "capacity": "1"}, context="mentor")
+    await speaker("dana.whitfield").say("mentor match")
+    await maria.say("intros on lgbtq-educators")
+    await maria.say("intros avoid alex.morgan@district.example")
+    await speaker("hannah.lee").say("intros avoid maria.lopez@district.example")
+    await speaker("hannah.lee").say("intros on")
+    await speaker("ethan.davis").say("intros on")
+    await speaker("noah.williams").say("intros on")
+    await speaker("jordan.reyes").say("groups intros lgbtq-educators on weekly")
+    async with district.sessions() as s:
+        await registry.jobs()["intros.rounds"](s, district.settings, district.now())
+        await s.commit()
+        for table, column in ((MentorProfile, "person_id"), (MentorMatch, "mentee_id"), (IntroOptIn, "person_id"), (IntroAvoid, "person_id"),
+                              (IntroAvoid, "avoid_id"), (IntroPairMember, "person_id")):
+            maria_id = (await s.execute(select(Person.id).where(Person.email == TARGET))).scalar_one()
+            assert (await s.execute(select(table).where(getattr(table, column) == maria_id))).first() is not None, table
     async with district.sessions() as s:
         me = (await s.execute(select(Person).where(Person.email == TARGET))).scalar_one()
         person_id, name = me.id, me.name
@@ -31,7 +51,7 @@ async def test_forget_me_leaves_no_row_mentioning_the_person(speaker, district):
     assert not done.refused
     rows = await dump_rows(district)
     assert mentions(rows, [TARGET, name, "maria.lopez"]) == []
-    person_columns = ("person_id", "actor_id", "subject_id", "supervisor_id", "about_id")
+    person_columns = ("person_id", "actor_id", "subject_id", "supervisor_id", "about_id", "mentee_id", "mentor_id", "avoid_id")
     assert [(t, r) for t, r in rows if any(r.get(c) == person_id for c in person_columns)] == []
     assert [r for t, r in rows if t == "person" and r["id"] == person_id] == []
     async with district.sessions() as s:
