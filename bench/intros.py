@@ -85,6 +85,11 @@ async def through_the_database(members: int, remembered: int) -> None:
                     await s.execute(insert(IntroPairMember), [dict(pair_id=pair.id, person_id=p) for pair, g in zip(pairs, plan.groups) for p in g])
                 await s.commit()
             job = registry.jobs()["intros.rounds"]
+            # A running bot has its catalogues loaded long before a round: load them first, so the
+            # figure is the round's and not the YAML parser's.
+            from bot.catalogue import catalogue
+
+            catalogue("en"), catalogue("es")
             async with runtime.sessions() as s:
                 started = time.perf_counter()
                 queued = await job(s, runtime.settings, now)

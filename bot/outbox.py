@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Iterable, NamedTuple
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.types import ConversationRef, Reply
@@ -59,7 +59,8 @@ async def enqueue(
 
 
 class Outgoing(NamedTuple):
-    """One message for `enqueue_many`, with the same meaning as `enqueue`'s arguments.
+    """One message for `enqueue_many`, with the same meaning as `enqueue`'s arguments: to one
+    person (`person_id`) or to several together (`people`, a group DM), never both.
 
     A tuple rather than a dataclass: a group's reminders are hundreds of thousands of these.
     """
@@ -67,20 +68,21 @@ class Outgoing(NamedTuple):
     key: str
     kind: str
     reply: Reply
-    person_id: int
+    person_id: int | None
     group_id: int | None = None
     about_id: int | None = None
     not_before: datetime | None = None
+    people: tuple[int, ...] | None = None
 
 
 #: Rows per statement; well inside both databases' limits.
 _CHUNK = 5000
-_COLUMNS = "key, kind, person_id, group_id, about_id, payload, state, attempts, not_before, next_attempt_at, created_at"
+_COLUMNS = "key, kind, person_id, group_id, about_id, people, payload, state, attempts, not_before, next_attempt_at, created_at"
 
 
 async def enqueue_many(session: AsyncSession, items: Iterable[Outgoing], now: datetime) -> int:
-    """Queue many one-person messages at once (the reminders for a whole group); keys already
-    queued or sent are kept as they are. Returns how many new items were written.
+    """Queue many messages at once (the reminders for a whole group, the pairs of an intro round);
+    keys already queued or sent are kept as they are. Returns how many new items were written.
 
     It writes what `enqueue` writes, at a small fraction of the cost per item: items that share
     one Reply object share its encoded payload, values are encoded once by the columns' own types,
@@ -92,6 +94,7 @@ async def enqueue_many(session: AsyncSession, items: Iterable[Outgoing], now: da
     table = OutboxItem.__table__
     encode_time = table.c.created_at.type.bind_processor(dialect) or (lambda v: v)
     encode_payload = table.c.payload.type.bind_processor(dialect) or (lambda v: v)
+    encode_people = table.c.people.type.bind_processor(dialect) or (lambda v: v)
     postgresql = dialect.name == "postgresql"
     payloads: dict[int, int] = {}  # id(reply) → index into `encoded`
     encoded: list[Any] = []
@@ -105,11 +108,16 @@ async def enqueue_many(session: AsyncSession, items: Iterable[Outgoing], now: da
         return times[moment]
 
     for item in items:
+        if (item.person_id is None) == (item.people is None):
+            raise ValueError("an outbox item goes to exactly one person or one group of people")
+        people = None
+        if item.people is not None:
+            people = json.dumps(sorted(item.people)) if postgresql else encode_people(sorted(item.people))
         index = payloads.get(id(item.reply))
         if index is None:
             index = payloads[id(item.reply)] = len(encoded)
             encoded.append(json.dumps(item.reply.to_payload()) if postgresql else encode_payload(item.reply.to_payload()))
-        chunk.append((item.key, item.kind, item.person_id, item.group_id, item.about_id, index, time_value(item.not_before or now)))
+        chunk.append((item.key, item.kind, item.person_id, item.group_id, item.about_id, people, index, time_value(item.not_before or now)))
         if len(chunk) >= _CHUNK:
             written += await (_write_pg(connection, chunk, encoded, now) if postgresql else _write_sqlite(connection, chunk, encoded, time_value(now)))
             chunk = []
@@ -121,23 +129,23 @@ async def enqueue_many(session: AsyncSession, items: Iterable[Outgoing], now: da
 async def _write_sqlite(connection, chunk: list[tuple], encoded: list[Any], created: Any) -> int:
     before = (await connection.exec_driver_sql("SELECT total_changes()")).scalar()
     await connection.exec_driver_sql(
-        f"INSERT INTO outbox_item ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-        [(key, kind, person, group, about, encoded[n], due, due, created) for key, kind, person, group, about, n, due in chunk],
+        f"INSERT INTO outbox_item ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+        [(key, kind, person, group, about, together, encoded[n], due, due, created) for key, kind, person, group, about, together, n, due in chunk],
     )
     return (await connection.exec_driver_sql("SELECT total_changes()")).scalar() - before
 
 
 async def _write_pg(connection, chunk: list[tuple], encoded: list[Any], now: datetime) -> int:
-    keys, kinds, people, groups, abouts, indexes, dues = (list(column) for column in zip(*chunk))
+    keys, kinds, persons, groups, abouts, together, indexes, dues = (list(column) for column in zip(*chunk))
     result = await connection.exec_driver_sql(
         "WITH written AS ("
         f" INSERT INTO outbox_item ({_COLUMNS})"
-        " SELECT u.key, u.kind, u.person_id, u.group_id, u.about_id, ($6::json[])[u.n + 1], 'queued', 0, u.due, u.due, $8::timestamptz"
-        " FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $7::int[], $9::timestamptz[])"
-        "  AS u(key, kind, person_id, group_id, about_id, n, due)"
+        " SELECT u.key, u.kind, u.person_id, u.group_id, u.about_id, u.people::json, ($6::json[])[u.n + 1], 'queued', 0, u.due, u.due, $8::timestamptz"
+        " FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $7::int[], $9::timestamptz[], $10::text[])"
+        "  AS u(key, kind, person_id, group_id, about_id, n, due, people)"
         " ON CONFLICT (key) DO NOTHING RETURNING 1)"
         " SELECT count(*) FROM written",
-        (keys, kinds, people, groups, abouts, encoded, indexes, now.astimezone(timezone.utc), dues),
+        (keys, kinds, persons, groups, abouts, encoded, indexes, now.astimezone(timezone.utc), dues, together),
     )
     return int(result.scalar())
 
@@ -151,6 +159,24 @@ async def withdraw_for_group(session: AsyncSession, person_id: int, group_id: in
     )
 
 
+async def forget_recipient(session: AsyncSession, person_id: int) -> None:
+    """Take a forgotten person out of every group message's recipients (forget-me).
+
+    One-person items cascade with the person; a group DM lists its people as ids, which no
+    foreign key can reach. A queued group DM left with fewer than two people has nobody to
+    introduce and is dropped; the others keep only the remaining ids.
+    """
+    rows = (await session.execute(select(OutboxItem.id, OutboxItem.people, OutboxItem.state).where(OutboxItem.people.is_not(None)))).all()
+    for item_id, people, state in rows:
+        if person_id not in (people or []):
+            continue
+        rest = [p for p in people if p != person_id]
+        if len(rest) < 2 and state in ("queued", "unreachable") or not rest:
+            await session.execute(delete(OutboxItem).where(OutboxItem.id == item_id))
+        else:
+            await session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(people=rest))
+
+
 def _channel_dict(ref: ConversationRef) -> dict[str, Any]:
     return {"platform": ref.platform, "tenant": ref.tenant, "conversation_id": ref.conversation_id, "kind": ref.kind}
 
@@ -161,4 +187,4 @@ def channel_from(data: dict[str, Any]) -> ConversationRef:
     )
 
 
-__all__ = ["enqueue", "enqueue_many", "Outgoing", "withdraw_for_group", "channel_from"]
+__all__ = ["enqueue", "enqueue_many", "forget_recipient", "Outgoing", "withdraw_for_group", "channel_from"]

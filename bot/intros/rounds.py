@@ -13,7 +13,7 @@ from bot.catalogue import Translator
 from bot.config import Settings
 from bot.hours import next_working_moment
 from bot.intros.pairing import IntroRoundPlan, pair_round, round_seed
-from bot.types import Button, Card
+from bot.types import Button, Card, Reply
 from storage.models import Group, IntroAvoid, IntroOptIn, IntroPair, IntroPairMember, IntroRound, Membership, Person
 
 FOLLOW_UP_AFTER = timedelta(days=7)
@@ -107,23 +107,33 @@ async def _hold(session, settings, now, today, group: Group, number: int, plan: 
     session.add(held)
     await session.flush()
     # In bulk: a round of a 5,000-member group is 2,500 pairs and 5,000 answers.
+    # Core inserts, not the ORM's bulk path: these rows need no objects, and the ORM's bookkeeping
+    # was most of the round's time.
     pair_ids = list(
-        (await session.execute(insert(IntroPair).returning(IntroPair.id, sort_by_parameter_order=True), [{"round_id": held.id} for _ in plan.groups])).scalars()
+        (
+            await session.execute(
+                insert(IntroPair.__table__).returning(IntroPair.__table__.c.id, sort_by_parameter_order=True), [{"round_id": held.id} for _ in plan.groups]
+            )
+        ).scalars()
     )
     pairs = list(zip(pair_ids, plan.groups))
-    await session.execute(insert(IntroPairMember), [{"pair_id": pair_id, "person_id": p, "met": None} for pair_id, members in pairs for p in members])
+    await session.execute(insert(IntroPairMember.__table__), [{"pair_id": pair_id, "person_id": p, "met": None} for pair_id, members in pairs for p in members])
     languages = dict((await session.execute(select(Person.id, Person.language).where(Person.id.in_([p for g in plan.groups for p in g])))).all())
     at = next_working_moment(now, settings.timezone, settings.district.work_start, settings.district.work_end)
-    queued = 0
+    # One reply per mix of languages and pair size, shared by every pair that has it, and the
+    # whole round written in a few statements.
+    replies: dict[tuple[tuple[str, ...], bool], Reply] = {}
+    items = []
     for pair_id, members in pairs:
-        spoken = sorted({languages.get(p, "en") for p in members}, key=lambda code: (code != "en", code))
-        # The group DM shows who is in it; the text names only the group they all chose.
-        body = "\n\n".join(Translator(code)("intros.intro_body", group=group.name, trio="" if len(members) == 2 else Translator(code)("intros.trio_note")) for code in spoken)
-        reply = card_reply(Card(title=Translator(spoken[0])("intros.intro_title", group=group.name), body=body), ephemeral=False)
-        queued += int(
-            await outbox.enqueue(session, key=f"intro:{held.id}:{pair_id}", kind="intro", reply=reply, now=now, people=list(members), group_id=group.id, not_before=at)
-        )
-    return queued
+        spoken = tuple(sorted({languages.get(p, "en") for p in members}, key=lambda code: (code != "en", code)))
+        trio = len(members) > 2
+        reply = replies.get((spoken, trio))
+        if reply is None:
+            # The group DM shows who is in it; the text names only the group they all chose.
+            body = "\n\n".join(Translator(code)("intros.intro_body", group=group.name, trio=Translator(code)("intros.trio_note") if trio else "") for code in spoken)
+            reply = replies[(spoken, trio)] = card_reply(Card(title=Translator(spoken[0])("intros.intro_title", group=group.name), body=body), ephemeral=False)
+        items.append(outbox.Outgoing(key=f"intro:{held.id}:{pair_id}", kind="intro", reply=reply, person_id=None, group_id=group.id, not_before=at, people=tuple(members)))
+    return await outbox.enqueue_many(session, items, now)
 
 
 async def _follow_up(session: AsyncSession, settings: Settings, now: datetime) -> int:

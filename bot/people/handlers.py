@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
+from bot import outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.people.commands import Answer, ChangeSettings, ForgetMe, Privacy, ShowSettings
@@ -123,6 +124,7 @@ async def forget(session, person_id: int) -> None:
     )
     for group_id in active:
         await session.execute(update(Group).where(Group.id == group_id).values(active_count=Group.active_count - 1))
+    await outbox.forget_recipient(session, person_id)
     # The rows that point at the person cascade or are set to NULL by foreign keys; deleting
     # through Core (not the ORM) keeps that in the database, where it holds for every table.
     await session.execute(delete(Person).where(Person.id == person_id))

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from bot import registry
-from storage.models import AuditEntry, Group, IntroAvoid, IntroOptIn, IntroPairMember, Membership, MentorMatch, MentorProfile, Person, PlatformLink
+from storage.models import AuditEntry, Group, IntroAvoid, IntroOptIn, IntroPairMember, Membership, MentorMatch, MentorProfile, OutboxItem, Person, PlatformLink
 from tests.support.dump import dump_rows, mentions
 
 TARGET = "maria.lopez@district.example"
@@ -34,10 +34,12 @@ async def test_forget_me_leaves_no_row_mentioning_the_person(speaker, district):
     async with district.sessions() as s:
         await registry.jobs()["intros.rounds"](s, district.settings, district.now())
         await s.commit()
+        queued_with_her = [p for p in (await s.execute(select(OutboxItem.people).where(OutboxItem.kind == "intro"))).scalars()]
         for table, column in ((MentorProfile, "person_id"), (MentorMatch, "mentee_id"), (IntroOptIn, "person_id"), (IntroAvoid, "person_id"),
                               (IntroAvoid, "avoid_id"), (IntroPairMember, "person_id")):
             maria_id = (await s.execute(select(Person.id).where(Person.email == TARGET))).scalar_one()
             assert (await s.execute(select(table).where(getattr(table, column) == maria_id))).first() is not None, table
+        assert any(maria_id in people for people in queued_with_her), "the round put Maria in a queued group DM"
     async with district.sessions() as s:
         me = (await s.execute(select(Person).where(Person.email == TARGET))).scalar_one()
         person_id, name = me.id, me.name
@@ -53,6 +55,8 @@ async def test_forget_me_leaves_no_row_mentioning_the_person(speaker, district):
     assert mentions(rows, [TARGET, name, "maria.lopez"]) == []
     person_columns = ("person_id", "actor_id", "subject_id", "supervisor_id", "about_id", "mentee_id", "mentor_id", "avoid_id")
     assert [(t, r) for t, r in rows if any(r.get(c) == person_id for c in person_columns)] == []
+    # Group DMs list their people as ids: the intro round queued one with Maria in it.
+    assert [r for t, r in rows if t == "outbox_item" and person_id in (r.get("people") or [])] == []
     assert [r for t, r in rows if t == "person" and r["id"] == person_id] == []
     async with district.sessions() as s:
         assert (await s.execute(select(Group.active_count).where(Group.slug == "lgbtq-educators"))).scalar() == 7
