@@ -107,15 +107,12 @@ async def _hold(session, settings, now, today, group: Group, number: int, plan: 
     session.add(held)
     await session.flush()
     # In bulk: a round of a 5,000-member group is 2,500 pairs and 5,000 answers.
-    # Core inserts, not the ORM's bulk path: these rows need no objects, and the ORM's bookkeeping
-    # was most of the round's time.
-    pair_ids = list(
-        (
-            await session.execute(
-                insert(IntroPair.__table__).returning(IntroPair.__table__.c.id, sort_by_parameter_order=True), [{"round_id": held.id} for _ in plan.groups]
-            )
-        ).scalars()
-    )
+    # Core inserts without RETURNING, then the round's ids in order: ids grow in the order one
+    # transaction inserts them (SQLite's rowid, PostgreSQL's sequence), and every pair of this
+    # round is ours. Row-by-row RETURNING was most of the round's time.
+    await session.execute(insert(IntroPair.__table__), [{"round_id": held.id} for _ in plan.groups])
+    pair_ids = list((await session.execute(select(IntroPair.id).where(IntroPair.round_id == held.id).order_by(IntroPair.id))).scalars())
+    assert len(pair_ids) == len(plan.groups)
     pairs = list(zip(pair_ids, plan.groups))
     await session.execute(insert(IntroPairMember.__table__), [{"pair_id": pair_id, "person_id": p, "met": None} for pair_id, members in pairs for p in members])
     languages = dict((await session.execute(select(Person.id, Person.language).where(Person.id.in_([p for g in plan.groups for p in g])))).all())
