@@ -335,3 +335,17 @@ async def seed_demo(runtime: Runtime, workdir: Path) -> bool:
         created = await seed(session, runtime.today(), runtime.now(), workdir)
         await session.commit()
     return created
+
+
+async def match_mentors(runtime: Runtime, dry_run: bool) -> str:
+    """`affinity-bot match [--dry-run]`: the mentor-matching plan as text (English), audited as an
+    action of the operator at the command line (no person)."""
+    from bot.catalogue import Translator
+    from bot.mentoring.handlers import match_now
+    from storage.models import AuditEntry
+
+    async with runtime.sessions() as session:
+        reply, detail = await match_now(session, runtime.settings, runtime.now(), Translator("en"), dry_run=dry_run)
+        session.add(AuditEntry(at=runtime.now(), actor_id=None, action="mentor_match", detail=f"command line {detail}"))
+        await session.commit()
+    return reply.text

@@ -331,5 +331,21 @@ def digest(dry_run: bool) -> None:
     _run(go)
 
 
+@main.command(help="Mentor matching now: --dry-run prints every proposed pair with its score and reasons; otherwise the pairs are offered.")
+@click.option("--dry-run", is_flag=True, help="Only print the plan; offer nothing.")
+def match(dry_run: bool) -> None:
+    from bot.bootstrap import match_mentors, open_runtime
+
+    async def go(settings: Settings) -> int:
+        runtime = await open_runtime(settings)
+        try:
+            click.echo(await match_mentors(runtime, dry_run=dry_run))
+            return 0
+        finally:
+            await runtime.close()
+
+    _run(go)
+
+
 if __name__ == "__main__":
     main()

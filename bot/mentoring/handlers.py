@@ -233,12 +233,21 @@ async def leave_mentoring(cmd: LeaveMentoring, turn: Turn) -> Reply:
 
 
 async def run_matching(cmd: RunMatching, turn: Turn) -> Reply:
-    t = turn.t
     if not (turn.roles.dei_office or turn.roles.admin):
         return turn.needs_role("dei_office")
-    pool = await load_pool(turn.session, turn.today)
-    plan = plan_matches(pool.mentees, pool.mentors, weights_of(turn.settings.district.mentor_weights), pool.excluded)
-    turn.audit("mentor_match", detail=f"dry_run={int(cmd.dry_run)} pairs={len(plan.pairs)} unmatched={len(plan.unmatched)}")
+    reply, detail = await match_now(turn.session, turn.settings, turn.now, turn.t, dry_run=cmd.dry_run)
+    turn.audit("mentor_match", detail=detail)
+    return reply
+
+
+async def match_now(session, settings, now, t: Translator, *, dry_run: bool) -> tuple[Reply, str]:
+    """Plan the matches (and, unless a dry run, offer them); the reply and the audit detail (counts
+    only). Shared by `mentor match` and `affinity-bot match`; the caller checks roles, audits
+    and commits."""
+    today = now.astimezone(settings.timezone).date()
+    pool = await load_pool(session, today)
+    plan = plan_matches(pool.mentees, pool.mentors, weights_of(settings.district.mentor_weights), pool.excluded)
+    detail = f"dry_run={int(dry_run)} pairs={len(plan.pairs)} unmatched={len(plan.unmatched)}"
     name = {pid: p.name for pid, p in pool.people.items()}
     sections = []
     for pair in plan.pairs[:DRY_RUN_LIMIT]:
@@ -253,13 +262,13 @@ async def run_matching(cmd: RunMatching, turn: Turn) -> Reply:
     if unmatched:
         sections.append(Card(title=t("mentoring.unmatched_title", count=len(plan.unmatched)), fields=unmatched))
     summary = t("mentoring.plan_summary", pairs=len(plan.pairs), total=f"{plan.total_score:g}", unmatched=len(plan.unmatched))
-    if cmd.dry_run:
+    if dry_run:
         body = "\n".join(x for x in (summary, more, t("mentoring.dry_run_note")) if x)
-        return card_reply(Card(title=t("mentoring.dry_run_title"), body=body, sections=tuple(sections)))
+        return card_reply(Card(title=t("mentoring.dry_run_title"), body=body, sections=tuple(sections))), detail
     for pair in plan.pairs:
-        await propose(turn.session, turn.settings, turn.now, pool.people, pair)
-    body = "\n".join(x for x in (summary, more, t("mentoring.proposed_note", days=turn.settings.district.mentor_accept_days)) if x)
-    return card_reply(Card(title=t("mentoring.proposed_title"), body=body, sections=tuple(sections)))
+        await propose(session, settings, now, pool.people, pair)
+    body = "\n".join(x for x in (summary, more, t("mentoring.proposed_note", days=settings.district.mentor_accept_days)) if x)
+    return card_reply(Card(title=t("mentoring.proposed_title"), body=body, sections=tuple(sections))), detail
 
 
 async def propose(session, settings, now, people: Mapping[int, Person], pair) -> MentorMatch:

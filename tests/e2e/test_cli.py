@@ -101,3 +101,13 @@ def test_chat_reads_a_script_file_and_no_input_at_all(workdir, tmp_path):
     nothing = subprocess.run([str(BIN), "demo"], cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=environment)
     assert nothing.returncode == 0 and "already loaded" in nothing.stdout, nothing.stderr
     assert "Traceback" not in nothing.stderr
+
+
+def test_match_dry_run_from_the_command_line(tmp_path):
+    assert run(["demo"], tmp_path, "").returncode == 0
+    result = run(["match", "--dry-run"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Matching (dry run)" in result.stdout and "score" in result.stdout and "Nothing was sent" in result.stdout
+    # A dry run offers nothing: no mentor offers are waiting in the outbox.
+    status = run(["outbox", "status"], tmp_path)
+    assert "mentor_offer" not in status.stdout, status.stdout
