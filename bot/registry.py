@@ -10,9 +10,9 @@ from bot.parsing import Spec
 
 @lru_cache(maxsize=1)
 def features() -> tuple[Feature, ...]:
-    from bot import concerns, groups, help, home, people, reports
+    from bot import announcements, concerns, groups, help, home, intros, meetings, mentoring, onboarding, people, reports
 
-    return (help.FEATURE, groups.FEATURE, people.FEATURE, home.FEATURE, reports.FEATURE, concerns.FEATURE)
+    return (help.FEATURE, groups.FEATURE, people.FEATURE, home.FEATURE, reports.FEATURE, concerns.FEATURE, onboarding.FEATURE, announcements.FEATURE, meetings.FEATURE, mentoring.FEATURE, intros.FEATURE)
 
 
 @lru_cache(maxsize=1)

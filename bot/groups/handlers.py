@@ -10,6 +10,7 @@ from bot.catalogue import Translator
 from bot.groups.commands import misspelt_subcommand, DecideRequest, GroupInfo, GroupMembers, JoinGroup, LeaveGroup, ListGroups, MyGroups
 from bot.groups.directory import Ambiguous, Found, count_label, describe_eligibility, ineligible, resolve, search
 from bot.help import refusal_reply
+from bot.meetings.agenda import drop_future_rsvps, meeting_facts, mine_facts, next_meeting_facts
 from bot.parsing import Refusal
 from bot.people.identity import find_people
 from bot.roles import FACILITATOR
@@ -43,13 +44,13 @@ async def facilitator_names(turn: Turn, group_id: int) -> list[str]:
 
 async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
     t = turn.t
-    found = await search(turn.session, cmd.query)
-    if not found:
+    shown, total = await search(turn.session, cmd.query, LIST_LIMIT)
+    if not shown:
         near = misspelt_subcommand(cmd.query)
         if near:
             return refusal_reply(Refusal("help.did_you_mean", {"word": cmd.query.split()[0], "suggestion": f"groups {near}"}, show_help=True), turn)
         return turn.reply("groups.none_found" if cmd.query else "groups.none_yet", query=cmd.query)
-    shown = found[:LIST_LIMIT]
+    upcoming = await next_meeting_facts(turn, shown)
     sections = tuple(
         Card(
             title=f"{g.name} ({g.slug})",
@@ -57,12 +58,13 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
             fields=(
                 Fact(t("groups.field_members"), count_label(t, g.active_count)),
                 Fact(t("groups.field_join"), t(f"groups.policy_{g.join_policy}")),
+                *upcoming.get(g.id, ()),
             ),
             actions=(Button(t("groups.button_info"), f"groups info {g.slug}"), Button(t("groups.button_join"), f"groups join {g.slug}", style="primary")),
         )
         for g in shown
     )
-    more = t("groups.more", count=len(found) - len(shown)) if len(found) > len(shown) else ""
+    more = t("groups.more", count=total - len(shown)) if total > len(shown) else ""
     title = t("groups.found_title", query=cmd.query) if cmd.query else t("groups.list_title")
     return card_reply(Card(title=title, body=more, sections=sections))
 
@@ -84,6 +86,7 @@ async def group_info(cmd: GroupInfo, turn: Turn) -> Reply:
         fields.append(Fact(t("groups.field_tags"), ", ".join(group.tags)))
     for resource in group.resources or []:
         fields.append(Fact(resource.get("title", t("groups.field_resource")), resource.get("url", "")))
+    fields.extend(await meeting_facts(turn, group))
     return card_reply(
         Card(
             title=f"{group.name} ({group.slug})",
@@ -179,6 +182,7 @@ async def leave_group(cmd: LeaveGroup, turn: Turn) -> Reply:
         await _bump(turn, group.id, -1)
     membership.status, membership.left_at = "left", turn.now
     await outbox.withdraw_for_group(turn.session, turn.person.id, group.id)
+    await drop_future_rsvps(turn.session, turn.person.id, group.id, turn.now)
     return turn.reply("groups.left", group=group.name)
 
 
@@ -199,6 +203,7 @@ async def my_groups(cmd: MyGroups, turn: Turn) -> Reply:
     if led:
         names = (await turn.session.execute(select(Group.name).where(Group.id.in_(led)).order_by(Group.name))).scalars()
         fields.append(Fact(t("groups.field_facilitating"), ", ".join(names)))
+    fields.extend(await mine_facts(turn, [g for g, status in rows if status == "active"]))
     actions = tuple(Button(t("groups.button_leave", group=g.slug), f"groups leave {g.slug}", style="danger") for g, status in rows)[:5]
     return card_reply(Card(title=t("groups.mine_title"), fields=tuple(fields), actions=actions))
 
