@@ -9,6 +9,8 @@ a single-workspace token and a fake Slack Web API for auth.test and users.info; 
 whose `/groups` listener acks a fixed text, served by the same aiohttp). The load generator runs in
 this process on the same machine: closed loop, N clients, signed form-encoded slash commands.
 Every user is looked up once before measuring (users.info is cached, as in steady use).
+Each line ends with the server process's CPU time per request answered: on a machine shared with
+other work, latency and throughput move with the neighbours, CPU time much less.
 """
 
 from __future__ import annotations
@@ -154,6 +156,16 @@ class Server:
 # --- the measurement ------------------------------------------------------------------------------
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux; 0 elsewhere): what a request costs the
+    server, which other work on a shared machine does not inflate the way it does latency."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _answered(payload: bytes) -> bool:
     try:
         return bool(json.loads(payload).get("text"))
@@ -181,11 +193,13 @@ async def compare(
             for concurrency in concurrencies:
                 # Fresh signatures for each run: Slack's replay window is five minutes.
                 requests = [command_request(u, "/groups", text, SECRET, response_url=respond_to) for u in users]
+                cpu_before = _cpu_seconds(server.process.pid)
                 result = await run_load(server.url, requests, concurrency, duration, warmup=2.0, check=_answered)
+                cpu = _cpu_seconds(server.process.pid) - cpu_before
                 name = f"[{label}] bare slack-bolt AsyncApp" if kind == "bare" else f"[{label}] affinity-bot serve /groups {text}".rstrip()
                 if kind == "ours" and stub_core:
                     name += " (core stubbed)"
-                print(result.line(name), flush=True)
+                print(result.line(name) + f"   server CPU {1000 * cpu / max(1, result.answered):.2f} ms/request", flush=True)
                 results.append((kind, result))
         finally:
             server.stop()
@@ -193,16 +207,22 @@ async def compare(
 
 
 async def _built(url: str, people: int) -> bool:
+    """Whether a district of this size is already there; if so its schema is brought up to date
+    (a migration added since it was built would otherwise stop the server from starting)."""
     from sqlalchemy import text
 
-    from storage.engine import open_engine
+    from storage.engine import open_engine, upgrade
 
     engine = open_engine(url)
     try:
-        async with engine.connect() as conn:
-            return (await conn.execute(text("SELECT count(*) FROM person WHERE email IS NOT NULL"))).scalar() == people
-    except Exception:  # noqa: BLE001 - no table yet: not built
-        return False
+        try:
+            async with engine.connect() as conn:
+                built = (await conn.execute(text("SELECT count(*) FROM person WHERE email IS NOT NULL"))).scalar() == people
+        except Exception:  # noqa: BLE001 - no table yet: not built
+            return False
+        if built:
+            await upgrade(engine)
+        return built
     finally:
         await engine.dispose()
 

@@ -56,6 +56,8 @@ class LoadResult:
     seconds: float
     p50_ms: float
     p99_ms: float
+    #: Every request answered, the warm-up's included (for CPU time per request).
+    answered: int = 0
 
     @property
     def per_second(self) -> float:
@@ -91,6 +93,7 @@ async def run_load(
     latencies: list[float] = []
     errors = 0
     sent = 0
+    answered = 0
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -99,7 +102,7 @@ async def run_load(
         stop = measure_from + duration
 
         async def client() -> None:
-            nonlocal errors, sent
+            nonlocal errors, sent, answered
             while sent < max_requests:
                 now = time.perf_counter()
                 if now >= stop:
@@ -114,6 +117,7 @@ async def run_load(
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     ok = False
                 ended = time.perf_counter()
+                answered += ok
                 if began >= measure_from and ended <= stop:
                     if ok:
                         latencies.append((ended - began) * 1000)
@@ -129,4 +133,5 @@ async def run_load(
         seconds=seconds,
         p50_ms=statistics.median(latencies) if latencies else 0.0,
         p99_ms=_percentile(latencies, 0.99),
+        answered=answered,
     )

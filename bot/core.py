@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import registry
@@ -13,11 +12,9 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.help import refusal_reply
 from bot.parsing import Command, Refusal, parse
-from bot.people.identity import identify
-from bot.roles import Roles
+from bot.people.identity import identify, identify_with_roles
 from bot.turn import Turn
 from bot.types import RUN_COMMAND, Inbound, Profile, Reply, UserRef
-from storage.models import RoleGrant
 
 log = logging.getLogger("affinity.core")
 
@@ -63,14 +60,17 @@ class Bot:
     async def _handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.clock()
         today = now.astimezone(self.settings.timezone).date()
-        person = await identify(session, inbound.actor, inbound.profile, inbound.locale, today)
-        # Whatever identifying the person wrote is committed on its own, so the action that
-        # follows (an anonymous concern above all) never shares a transaction with it.
-        await session.commit()
+        found = await identify_with_roles(session, inbound.actor, inbound.profile, inbound.locale, today)
+        person = found.person
+        if found.changed:
+            # Whatever identifying the person wrote is committed on its own, so the action that
+            # follows (an anonymous concern above all) never shares a transaction with it. A
+            # person already known wrote nothing, and an empty commit would only cost round trips.
+            await session.commit()
         turn = Turn(
             session=session,
             person=person,
-            roles=await load_roles(session, person.id),
+            roles=found.roles,
             t=Translator(person.language),
             now=now,
             settings=self.settings,
@@ -92,11 +92,6 @@ class Bot:
                 return turn.refuse("errors.unknown_action")
             return await run_text(inbound.action.value, turn)
         return await run_text(inbound.text or "", turn)
-
-
-async def load_roles(session: AsyncSession, person_id: int) -> Roles:
-    rows = await session.execute(select(RoleGrant.role, RoleGrant.group_id).where(RoleGrant.person_id == person_id))
-    return Roles.from_grants([(role, group_id) for role, group_id in rows])
 
 
 async def run_text(text: str, turn: Turn) -> Reply:

@@ -209,17 +209,13 @@ class SlackAdapter:
                 raw = data.decode("utf-8")
                 body = parse_body(raw, request.content_type)
                 problem = shape_problem(body)
-                bolt_request = AsyncBoltRequest(body=raw, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
             except (UnicodeDecodeError, ValueError):
                 problem = "malformed"
             if problem:
                 # A forged request learns nothing, not even that its body was wrong.
                 status = 400 if signed(data, request.headers, self.config.signing_secret) else 401
                 return web.Response(status=status, text="bad request" if status == 400 else "invalid signature")
-            if bolt_request.body != body:
-                bolt_request.body = body
-                bolt_request.context = build_async_context(AsyncBoltContext({}), body)
-            response = await self.bolt.async_dispatch(bolt_request)
+            response = await self.bolt.async_dispatch(_bolt_request(raw, body, request))
             if response.status == 404:
                 # Signed but not for us (an event we do not subscribe to): Slack must not retry it.
                 return web.Response(status=200)
@@ -475,6 +471,19 @@ def _code(exc: Exception) -> str:
         except (AttributeError, TypeError):
             return type(exc).__name__
     return type(exc).__name__
+
+
+def _bolt_request(raw: str, body: dict[str, Any], request: web.Request) -> AsyncBoltRequest:
+    """The request for slack-bolt, carrying the body as we read it.
+
+    Bolt would parse the raw body a second time (and read a form whose text says "payload" as
+    a payload); it gets ours instead, with the raw text kept for its signature check.
+    """
+    bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+    bolt_request.raw_body = raw
+    bolt_request.body = body
+    bolt_request.context = build_async_context(AsyncBoltContext({}), body)
+    return bolt_request
 
 
 def _plain_request(request: web.Request) -> AsyncBoltRequest:

@@ -42,11 +42,7 @@ def language_for(locale: str | None) -> str:
 
 def text(language: str, key: str, **params: Any) -> str:
     """The sentence `key` in `language`, with `{placeholders}` filled in."""
-    entries = catalogue(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-    template = entries.get(key)
-    if template is None:
-        template = catalogue(DEFAULT_LANGUAGE)[key]
-    return template.format(**params) if params else template
+    return Translator(language)(key, **params)
 
 
 def placeholders(template: str) -> set[str]:
@@ -58,6 +54,11 @@ class Translator:
 
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        # A listing says some sixty sentences; each is one lookup in the loaded catalogue.
+        self._entries = catalogue(self.language)
 
     def __call__(self, key: str, **params: Any) -> str:
-        return text(self.language, key, **params)
+        template = self._entries.get(key)
+        if template is None:
+            template = catalogue(DEFAULT_LANGUAGE)[key]
+        return template.format(**params) if params else template

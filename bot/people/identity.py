@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import language_for
+from bot.roles import Roles
 from bot.types import Profile, UserRef
-from storage.models import Person, PlatformLink
+from storage.models import Person, PlatformLink, RoleGrant
 from storage.search import starts_with
 
 
@@ -19,22 +21,57 @@ def clean_email(email: str | None) -> str | None:
     return email if "@" in email else None
 
 
+@dataclass(frozen=True)
+class Identified:
+    """Who is talking, the roles they hold, and whether finding them wrote anything."""
+
+    person: Person
+    roles: Roles
+    changed: bool
+
+
+# Someone already known and their role grants, in one round trip: every request starts here.
+# Built once, so SQLAlchemy finds its compiled form in the statement cache without rebuilding it.
+_KNOWN = (
+    select(Person, RoleGrant.role, RoleGrant.group_id)
+    .join(PlatformLink, PlatformLink.person_id == Person.id)
+    .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+    .where(
+        PlatformLink.platform == bindparam("platform"),
+        PlatformLink.tenant == bindparam("tenant"),
+        PlatformLink.user_id == bindparam("user_id"),
+    )
+)
+_ROLES = select(RoleGrant.role, RoleGrant.group_id).where(RoleGrant.person_id == bindparam("person_id"))
+
+
 async def identify(session: AsyncSession, actor: UserRef, profile: Profile | None, locale: str | None, today: date) -> Person:
     """The person behind `actor`; linked by verified e-mail, or created on first contact."""
-    person = (
-        await session.execute(
-            select(Person)
-            .join(PlatformLink, PlatformLink.person_id == Person.id)
-            .where(PlatformLink.platform == actor.platform, PlatformLink.tenant == actor.tenant, PlatformLink.user_id == actor.user_id)
-        )
-    ).scalar_one_or_none()
-    if person is not None:
+    return (await identify_with_roles(session, actor, profile, locale, today)).person
+
+
+async def identify_with_roles(session: AsyncSession, actor: UserRef, profile: Profile | None, locale: str | None, today: date) -> Identified:
+    """`identify`, with the person's roles, and whether anything was written (to be committed)."""
+    rows = (await session.execute(_KNOWN, {"platform": actor.platform, "tenant": actor.tenant, "user_id": actor.user_id})).all()
+    if rows:
+        person = rows[0][0]
+        roles = Roles.from_grants([(role, group_id) for _, role, group_id in rows if role is not None])
+        changed = False
         if profile and profile.email and person.email is None:
             email = clean_email(profile.email)
             if email and not await _email_taken(session, email):
                 person.email = email
                 await session.flush()
-        return person
+                changed = True
+        return Identified(person, roles, changed)
+    person = await _first_contact(session, actor, profile, locale, today)
+    # Someone already on the roster (found by e-mail) may have been given roles before.
+    grants = await session.execute(_ROLES, {"person_id": person.id})
+    return Identified(person, Roles.from_grants([(role, group_id) for role, group_id in grants]), True)
+
+
+async def _first_contact(session: AsyncSession, actor: UserRef, profile: Profile | None, locale: str | None, today: date) -> Person:
+    person = None
     email = clean_email(profile.email if profile else None)
     if email:
         person = (await session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
