@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.hours import WORKDAYS, add_working_days
 from bot.roles import DEI_OFFICE
 from bot.types import ConversationRef, Reply
-from storage.models import Concern, ConcernMessage, Person, RoleGrant
+from storage.models import Concern, ConcernMessage, OutboxItem, Person, RoleGrant
 
 def dei_destination(settings: Settings) -> ConversationRef | None:
     """The DEI office's channel from AFFINITY_DEI_CHANNEL (platform:tenant:channel), if set."""
@@ -40,21 +40,42 @@ async def send_to_dei(session: AsyncSession, settings: Settings, now: datetime, 
     return sent
 
 
+#: How long after a notice time its notice may still go out (the scheduler ticks every minute; a
+#: bot that was down longer leaves the cases for the next notice time).
+NOTICE_WINDOW = timedelta(minutes=15)
+
+
 def _slot(now: datetime, settings: Settings) -> tuple[date, time] | None:
-    """The latest notice time that has passed today, on a working day, in district time."""
+    """The notice time whose window `now` is in, on a working day, in district time."""
     local = now.astimezone(settings.timezone)
     if local.weekday() not in WORKDAYS:
         return None
-    passed = [t for t in sorted(settings.district.notice_times) if local.time() >= t]
-    return (local.date(), passed[-1]) if passed else None
+    for at in sorted(settings.district.notice_times):
+        begins = datetime.combine(local.date(), at, tzinfo=settings.timezone)
+        if begins <= local < begins + NOTICE_WINDOW:
+            return local.date(), at
+    return None
+
+
+async def _slot_taken(session: AsyncSession, key: str) -> bool:
+    found = await session.execute(select(OutboxItem.id).where(or_(OutboxItem.key == key, OutboxItem.key.like(f"{key}:%"))).limit(1))
+    return found.first() is not None
 
 
 async def queue_notices(session: AsyncSession, settings: Settings, now: datetime) -> int:
-    """At a notice time, tell the DEI office of cases and follow-ups not yet noticed."""
+    """At a notice time, tell the DEI office of cases and follow-ups not yet noticed.
+
+    Each notice time is decided once: a notice time with nothing new leaves a `skipped` marker
+    under its key, so a case filed a minute later waits for the next notice time instead of
+    going out at once (which would tell the DEI office roughly when it was filed).
+    """
     slot = _slot(now, settings)
     if slot is None:
         return 0
     today, at = slot
+    key = f"concern-notice:{today.isoformat()}:{at.strftime('%H%M')}"
+    if await _slot_taken(session, key):
+        return 0
     new_cases = list((await session.execute(select(Concern).where(Concern.noticed_on.is_(None)).order_by(Concern.reference))).scalars())
     followups = list(
         (
@@ -67,6 +88,9 @@ async def queue_notices(session: AsyncSession, settings: Settings, now: datetime
         ).scalars()
     )
     if not new_cases and not followups:
+        session.add(
+            OutboxItem(key=key, kind="concern_notice", payload={}, state="skipped", attempts=0, not_before=now, next_attempt_at=now, created_at=now, last_error="nothing new at this notice time")
+        )
         return 0
 
     def make(t: Translator) -> Reply:
@@ -77,7 +101,9 @@ async def queue_notices(session: AsyncSession, settings: Settings, now: datetime
         lines.append(t("concerns.notice_how"))
         return Reply(text="\n".join(lines), ephemeral=False)
 
-    sent = await send_to_dei(session, settings, now, f"concern-notice:{today.isoformat()}:{at.strftime('%H%M')}", "concern_notice", make)
+    sent = await send_to_dei(session, settings, now, key, "concern_notice", make)
+    if not sent:
+        return 0  # nowhere to send it: the cases stay un-noticed for when the DEI office exists
     await session.execute(update(Concern).where(Concern.noticed_on.is_(None)).values(noticed_on=today))
     await session.execute(update(ConcernMessage).where(ConcernMessage.author == "reporter", ConcernMessage.noticed_on.is_(None)).values(noticed_on=today))
     return sent
