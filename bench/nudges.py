@@ -8,8 +8,14 @@ The district is bench/district.py's (the core benchmark's). 2,000 meetings are a
 with bulk inserts: a quarter weekly, a quarter every other week, 40 % monthly, a tenth one-off in
 the coming five weeks, on weekdays between 07:00 and 18:30 in Chicago. Then the nudge job runs the
 way the scheduler runs it — every `--tick` minutes across one week, each run in its own transaction
-— and the script prints the total time spent in the runs, split into deciding what is due (reading
-meetings, members and answers) and writing it to the outbox, with the number of reminders queued.
+— and the script prints the time spent in each of its two steps, summed over the week:
+
+- *planning*: computing the week's reminders — every occurrence, offset and time zone and the
+  moment it is due (`plan`); the first run plans the whole week for every meeting;
+- *sending*: as each planned reminder comes due, reading its group's members and answers and
+  writing one outbox item per member (`due_nudges` + `enqueue_many` + commit),
+
+with the number of reminders queued and the cost of the runs that had nothing to do.
 """
 
 from __future__ import annotations
@@ -30,10 +36,11 @@ from sqlalchemy import func, select, text, update
 from bench.core import _ensure_pg_database, percentile
 from bench.district import NOW, _bulk, build
 from bot.config import Settings
-from bot.meetings.nudges import due_nudges
+from bot.meetings.nudges import due_nudges, plan, probe
+from bot.meetings.offsets import offsets
 from bot.outbox import enqueue_many
 from storage.engine import is_sqlite, session_maker
-from storage.models import Meeting, Membership, OutboxItem
+from storage.models import Meeting, Membership, NudgePlan, OutboxItem
 
 MEETINGS = 2_000
 WEEK = timedelta(days=7)
@@ -73,27 +80,42 @@ async def measure(url: str, people: int, memberships: int, tick: timedelta) -> d
         await conn.execute(text("ANALYZE"))
     sessions = session_maker(engine)
     settings = Settings(database_url=url)
-    decide, write, per_run, idle, queued = 0.0, 0.0, [], [], 0
+    lengths = offsets(settings.district.nudge_offsets)
+    planning, first_plan, planning_runs, decide, write, per_run, idle, queued, plan_rows = 0.0, 0.0, 0, 0.0, 0.0, [], [], 0, 0
     moment, end = NOW, NOW + WEEK
     while moment < end:
         async with sessions() as session:
             start = time.perf_counter()
-            due = await due_nudges(session, settings, moment)
+            # What `queue_nudges` does, step by step.
+            probed = await probe(session)
+            planned = await plan(session, settings, moment, lengths, probed)
+            if planned:
+                probed = await probe(session)
+            planned_at = time.perf_counter()
+            due = await due_nudges(session, settings, moment, lengths) if probed.due_at is not None and probed.due_at <= moment else []
             middle = time.perf_counter()
             queued += await enqueue_many(session, due, moment)
             await session.commit()
             finish = time.perf_counter()
-        decide += middle - start
+        if planned:
+            planning_runs += 1
+            plan_rows += planned
+            if not first_plan:
+                first_plan = finish - start if not due else planned_at - start
+            planning += planned_at - start
+        decide += middle - planned_at
         write += finish - middle
         per_run.append((finish - start) * 1000)
-        if not due:
+        if not due and not planned:
             idle.append((finish - start) * 1000)
         moment += tick
     async with sessions() as session:
         stored = (await session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "nudge"))).scalar()
+        plans = (await session.execute(select(func.count()).select_from(NudgePlan))).scalar()
     await engine.dispose()
-    return dict(runs=len(per_run), decide=decide, write=write, queued=queued, stored=stored, p50=statistics.median(per_run),
-                p99=percentile(per_run, 0.99), worst=max(per_run), idle=len(idle), idle_p50=statistics.median(idle) if idle else 0.0)
+    return dict(runs=len(per_run), planning=planning, first_plan=first_plan, planning_runs=planning_runs, plan_rows=plan_rows, plans=plans,
+                decide=decide, write=write, queued=queued, stored=stored, p50=statistics.median(per_run),
+                p99=percentile(per_run, 0.99), worst=max(per_run), idle=len(idle), idle_total=sum(idle) / 1000, idle_p50=statistics.median(idle) if idle else 0.0)
 
 
 async def main() -> None:
@@ -111,14 +133,15 @@ async def main() -> None:
             url = os.environ.get("BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/affinity_bench_nudges")
             await _ensure_pg_database(url)
         f = await measure(url, args.people, args.memberships, timedelta(minutes=args.tick))
-        total = f["decide"] + f["write"]
+        sending = f["decide"] + f["write"]
         print(f"[{backend}] {args.people:,} people, {args.memberships:,} memberships, {MEETINGS:,} meetings; "
               f"one week at a {args.tick}-minute tick = {f['runs']:,} runs")
-        print(f"[{backend}] total {total:7.2f} s   deciding {f['decide']:7.2f} s   writing {f['write']:7.2f} s   "
-              f"({f['queued']:,} reminders queued, {f['stored']:,} in the outbox)")
-        print(f"[{backend}] per run: p50 {f['p50']:.2f} ms   p99 {f['p99']:.2f} ms   worst {f['worst']:.0f} ms   "
-              f"({total / max(f['queued'], 1) * 1e6:.1f} µs per reminder)")
-        print(f"[{backend}] runs with nothing due: {f['idle']:,}, p50 {f['idle_p50']:.2f} ms each")
+        print(f"[{backend}] planning: the week at once {f['first_plan']:6.3f} s; over the week {f['planning']:6.3f} s in "
+              f"{f['planning_runs']} runs with something to plan ({f['plan_rows']:,} planned reminders written, {f['plans']:,} kept)")
+        print(f"[{backend}] sending:  {sending:7.2f} s   reading members {f['decide']:7.2f} s   writing {f['write']:7.2f} s   "
+              f"({f['queued']:,} reminders queued, {f['stored']:,} in the outbox, {sending / max(f['queued'], 1) * 1e6:.1f} µs each)")
+        print(f"[{backend}] per run: p50 {f['p50']:.2f} ms   p99 {f['p99']:.2f} ms   worst {f['worst']:.0f} ms")
+        print(f"[{backend}] runs with nothing to plan or send: {f['idle']:,}, p50 {f['idle_p50']:.3f} ms each, {f['idle_total']:.2f} s in all")
 
 
 if __name__ == "__main__":

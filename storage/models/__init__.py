@@ -6,7 +6,7 @@ from storage.models.base import Base
 from storage.models.concerns import Concern, ConcernMessage
 from storage.models.groups import Group, GroupChannel, Membership
 from storage.models.intros import IntroAvoid, IntroOptIn, IntroPair, IntroPairMember, IntroRound
-from storage.models.meetings import Meeting, MeetingSkip, Rsvp
+from storage.models.meetings import Meeting, MeetingSkip, NudgeHorizon, NudgePlan, Rsvp
 from storage.models.mentoring import MentorMatch, MentorProfile
 from storage.models.onboarding import OnboardingJourney
 from storage.models.outbox import OutboxItem
@@ -32,6 +32,8 @@ __all__ = [
     "Membership",
     "MentorMatch",
     "MentorProfile",
+    "NudgeHorizon",
+    "NudgePlan",
     "OnboardingJourney",
     "OutboxItem",
     "Person",

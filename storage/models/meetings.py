@@ -2,14 +2,15 @@
 
 A meeting keeps its wall-clock time and its time zone, not an instant: a weekly 16:00 meeting
 stays at 16:00 across a daylight-saving change. Occurrences are computed (dateutil.rrule), never
-stored, except where something is recorded about one: an RSVP or a cancelled occurrence.
+stored, except where something is recorded about one: an RSVP, a cancelled occurrence, or the
+moments its reminders are planned for.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -56,3 +57,34 @@ class Rsvp(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     answer: Mapped[str] = mapped_column(String(8))  # yes | no
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NudgePlan(Base):
+    """When one reminder of one occurrence goes to the members in one time zone.
+
+    Planned ahead (a week at a time) without naming anyone: who receives it is decided when it
+    comes due, so a member who left, said no or turned reminders off meanwhile gets nothing.
+    """
+
+    __tablename__ = "nudge_plan"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "occurs_at", "label", "zone", name="uq_nudge_plan_reminder"),
+        Index("ix_nudge_plan_state_due_at", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    occurs_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    label: Mapped[str] = mapped_column(String(16))  # the offset, as in the outbox key: 24h, 90m
+    zone: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="planned")  # planned | done
+
+
+class NudgeHorizon(Base):
+    """How far ahead a meeting's reminders have been planned (its occurrences up to this instant)."""
+
+    __tablename__ = "nudge_horizon"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    planned_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

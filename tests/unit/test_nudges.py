@@ -13,7 +13,7 @@ from bot.meetings.nudges import queue_nudges
 from bot.meetings.offsets import offsets, parse_offset
 from bot.registry import jobs
 from bot.types import Reply
-from storage.models import Group, Membership, OutboxItem, Person, Rsvp
+from storage.models import Group, Membership, NudgePlan, OutboxItem, Person, Rsvp
 
 UTC = timezone.utc
 #: The members of LGBTQ+ Educators in the sample district (Jordan facilitates and belongs too).
@@ -209,8 +209,8 @@ async def test_cancelled_dates_and_series_get_no_reminders(speaker, district):
     assert await run(district, utc(2026, 9, 23, 20, 0)) == 0
 
 
-async def test_a_run_looks_only_at_what_came_due_since_the_last_one(speaker, district, clock):
-    await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-16 16:00 Room 204")
+async def test_a_week_is_planned_at_once_and_a_quiet_run_reads_no_one(speaker, district, clock):
+    await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-16 16:00 weekly Room 204")
     statements: list[str] = []
 
     def remember(conn, cursor, statement, *args):
@@ -218,19 +218,46 @@ async def test_a_run_looks_only_at_what_came_due_since_the_last_one(speaker, dis
 
     event.listen(district.engine.sync_engine, "before_cursor_execute", remember)
     try:
+        assert await run(district, clock()) == 0
+        assert any("INSERT INTO nudge_plan" in s for s in statements) and not any("FROM membership" in s for s in statements)
+        async with district.sessions() as s:
+            plans = (await s.execute(select(NudgePlan.occurs_at, NudgePlan.label, NudgePlan.zone).order_by(NudgePlan.due_at))).all()
+        # A week beyond the longest reminder and quiet hours: this Wednesday, not the next; nobody is named.
+        assert [(at, label) for at, label, _ in plans] == [(WEDNESDAY, "24h"), (WEDNESDAY, "1h")]
+        assert {zone for *_, zone in plans} == {"America/Chicago"}
+        statements.clear()
+        for minute in range(1, 6):
+            assert await run(district, clock() + timedelta(minutes=minute)) == 0
+        assert not any("FROM membership" in s or "INSERT" in s or "person.timezone" in s for s in statements)
         assert await run(district, utc(2026, 9, 15, 21, 0)) == 7
         assert any("FROM membership" in s for s in statements)
         statements.clear()
-        assert await run(district, utc(2026, 9, 15, 21, 1)) == 0
-        assert not any("FROM membership" in s for s in statements)  # no member was read again
+        # A day before the plan runs out, the next week is planned: once, not every minute.
+        await run(district, utc(2026, 9, 20, 14, 59))
+        assert not any("INSERT" in s for s in statements)
+        await run(district, utc(2026, 9, 20, 15, 2))
+        assert any("INSERT INTO nudge_plan" in s for s in statements)
+        statements.clear()
+        await run(district, utc(2026, 9, 20, 15, 3))
+        assert not any("INSERT" in s for s in statements)
     finally:
         event.remove(district.engine.sync_engine, "before_cursor_execute", remember)
-    # A meeting whose transaction was still open when the 21:00 run read (made at 20:59:40, its
-    # hour-before reminder due at 21:00) is still caught by the next run.
-    clock.now = utc(2026, 9, 15, 20, 59, 40)
-    assert not (await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-15 17:00 Room 5")).refused
-    assert await run(district, utc(2026, 9, 15, 21, 2)) == 7
-    assert {k.split(":")[1] for k in await keys(district)} == {"1", "2"}
+    async with district.sessions() as s:
+        later = set((await s.execute(select(NudgePlan.occurs_at))).scalars())
+    assert WEDNESDAY + timedelta(days=7) in later and WEDNESDAY not in later, "rows of long-past meetings are cleared"
+
+
+async def test_a_meeting_made_minutes_ahead_gets_one_reminder_at_once_but_not_in_quiet_hours(speaker, district, clock):
+    # Monday 10:00 in Chicago: a meeting at 10:10 has both its reminders in the past.
+    await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-14 10:10 Room 1")
+    assert await run(district, clock()) == 7
+    assert {k.rsplit(":", 1)[1] for k in await keys(district)} == {"1h"}
+    assert await run(district, clock() + timedelta(minutes=1)) == 0
+    # Monday 22:00 in Chicago, quiet hours: a meeting at 22:30 gets no reminder at all.
+    clock.now = utc(2026, 9, 15, 3, 0)
+    await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-14 22:30 Late call")
+    assert await run(district, clock()) == 0
+    assert not [k for k in await keys(district) if k.startswith("nudge:2:")]
 
 
 async def test_offsets_are_configurable_and_bad_ones_are_refused_at_start_up(speaker, district):
@@ -252,33 +279,27 @@ async def test_offsets_are_configurable_and_bad_ones_are_refused_at_start_up(spe
     assert await run(district, utc(2026, 9, 16, 20, 0), replace(district.settings, district=District(nudge_offsets=()))) == 0
 
 
-async def test_minute_by_minute_zones_are_read_only_when_a_moved_reminder_can_be_due(speaker, district):
-    from bot.outbox import enqueue
-
+async def test_someone_in_a_zone_the_plan_did_not_know_still_gets_theirs(speaker, district, clock):
+    await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-16 16:00 Room 204")
+    assert await run(district, clock()) == 0  # planned for Chicago only
+    # Then Hannah moves to Los Angeles and Mei to Tokyo.
     await _person(district, "hannah", timezone="America/Los_Angeles")
-    await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-17 07:30 Breakfast club")
-    # An earlier run queued something at 02:49 UTC (a reminder of another meeting).
+    await _person(district, "mei", timezone="Asia/Tokyo")
+    people = await ids(district, *LGBTQ)
+    # The day-before reminder, Tuesday 21:00 UTC: 14:00 in Los Angeles goes at once; 06:00 in
+    # Tokyo is quiet, so Mei's goes when her quiet hours end, 07:00 there (22:00 UTC).
+    assert await run(district, utc(2026, 9, 15, 21, 0)) == 6
+    assert people["mei"] not in {n.person_id for n in await nudges(district)}
+    assert await run(district, utc(2026, 9, 15, 21, 59)) == 0
+    assert await run(district, utc(2026, 9, 15, 22, 0)) == 1
+    assert await keys(district) == expected(1, WEDNESDAY, people, "24h")
+    # The next run plans every meeting again with both zones in it.
+    await run(district, utc(2026, 9, 15, 22, 1))
     async with district.sessions() as s:
-        await enqueue(s, key="nudge:earlier", kind="nudge", reply=Reply(text="x"), now=utc(2026, 9, 16, 2, 49), person_id=(await ids(district, "mei"))["mei"])
-        await s.commit()
-    reads: list[datetime] = []
-    moment = utc(2026, 9, 16, 2, 50)
-
-    def remember(conn, cursor, statement, *args):
-        if "DISTINCT person.timezone" in statement:
-            reads.append(moment)
-
-    event.listen(district.engine.sync_engine, "before_cursor_execute", remember)
-    queued = {}
-    try:
-        while moment <= utc(2026, 9, 16, 3, 20):
-            queued[moment] = await run(district, moment)
-            moment += timedelta(minutes=1)
-    finally:
-        event.remove(district.engine.sync_engine, "before_cursor_execute", remember)
-    # Hannah's day-before reminder (05:30 in Los Angeles, quiet) moved to 19:59 there: 02:59 UTC.
-    assert {m: n for m, n in queued.items() if n} == {utc(2026, 9, 16, 2, 59): 1}
-    # Read at 02:59, then not again until a quarter of an hour has passed since the last reminder
-    # was queued; from then on every run reads them, as it cannot know what the runs between did.
-    assert reads[0] == utc(2026, 9, 16, 2, 59)
-    assert reads[1:] == [utc(2026, 9, 16, 3, m) for m in range(14, 21)]
+        zones = set((await s.execute(select(NudgePlan.zone).where(NudgePlan.label == "1h"))).scalars())
+    assert zones == {"America/Chicago", "America/Los_Angeles", "Asia/Tokyo"}
+    # The hour-before reminder, Wednesday 20:00 UTC: 05:00 in Tokyo is quiet, so Mei's moved to
+    # 19:59 the evening before there (10:59 UTC).
+    assert await run(district, utc(2026, 9, 16, 10, 59)) == 1
+    assert await run(district, utc(2026, 9, 16, 20, 0)) == 6
+    assert await keys(district) == expected(1, WEDNESDAY, people, "24h") | expected(1, WEDNESDAY, people, "1h")
