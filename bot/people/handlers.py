@@ -45,6 +45,11 @@ async def change_settings(cmd: ChangeSettings, turn: Turn) -> Reply:
         p.dm_ok = cmd.dm
     if cmd.nudges is not None:
         p.nudges_ok = cmd.nudges
+        if not cmd.nudges:
+            # Reminders already written for them (due, not yet delivered) are not sent either.
+            await turn.session.execute(
+                delete(OutboxItem).where(OutboxItem.person_id == p.id, OutboxItem.kind == "nudge", OutboxItem.state == "queued")
+            )
     if cmd.language is not None:
         p.language = cmd.language
         turn.t = Translator(cmd.language)

@@ -161,6 +161,17 @@ async def test_nobody_who_turned_reminders_off_or_said_no_gets_one(speaker, dist
     assert {n.person_id for n in await nudges(district)} == set((await ids(district, "jordan", "ethan", "noah", "olivia")).values())
 
 
+async def test_turning_reminders_off_withdraws_those_not_yet_delivered(speaker, district):
+    await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-16 16:00 Room 204")
+    assert await run(district, utc(2026, 9, 15, 21, 0)) == 7
+    alex = (await ids(district, "alex"))["alex"]
+    assert alex in {n.person_id for n in await nudges(district)}
+    assert not (await speaker("alex.morgan").say("settings nudges off")).refused
+    assert alex not in {n.person_id for n in await nudges(district)}
+    assert len(await nudges(district)) == 6, "only Alex's were withdrawn"
+    assert await run(district, utc(2026, 9, 16, 20, 0)) == 6
+
+
 async def test_saying_no_after_a_reminder_was_queued_withdraws_the_rest(speaker, district):
     await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-16 16:00 Room 204")
     await run(district, utc(2026, 9, 15, 21, 0))
