@@ -82,6 +82,7 @@ async def measure(url: str, people: int, memberships: int, tick: timedelta) -> d
     settings = Settings(database_url=url)
     lengths = offsets(settings.district.nudge_offsets)
     planning, first_plan, planning_runs, decide, write, per_run, idle, queued, plan_rows = 0.0, 0.0, 0, 0.0, 0.0, [], [], 0, 0
+    runs_at: list[datetime] = []
     moment, end = NOW, NOW + WEEK
     while moment < end:
         async with sessions() as session:
@@ -106,6 +107,7 @@ async def measure(url: str, people: int, memberships: int, tick: timedelta) -> d
         decide += middle - planned_at
         write += finish - middle
         per_run.append((finish - start) * 1000)
+        runs_at.append(moment)
         if not due and not planned:
             idle.append((finish - start) * 1000)
         moment += tick
@@ -115,7 +117,7 @@ async def measure(url: str, people: int, memberships: int, tick: timedelta) -> d
     await engine.dispose()
     return dict(runs=len(per_run), planning=planning, first_plan=first_plan, planning_runs=planning_runs, plan_rows=plan_rows, plans=plans,
                 decide=decide, write=write, queued=queued, stored=stored, p50=statistics.median(per_run),
-                p99=percentile(per_run, 0.99), worst=max(per_run), idle=len(idle), idle_total=sum(idle) / 1000, idle_p50=statistics.median(idle) if idle else 0.0)
+                p99=percentile(per_run, 0.99), worst=max(per_run), worst_at=runs_at[per_run.index(max(per_run))] - NOW, second=sorted(per_run)[-2], idle=len(idle), idle_total=sum(idle) / 1000, idle_p50=statistics.median(idle) if idle else 0.0)
 
 
 async def main() -> None:
@@ -140,7 +142,7 @@ async def main() -> None:
               f"{f['planning_runs']} runs with something to plan ({f['plan_rows']:,} planned reminders written, {f['plans']:,} kept)")
         print(f"[{backend}] sending:  {sending:7.2f} s   reading members {f['decide']:7.2f} s   writing {f['write']:7.2f} s   "
               f"({f['queued']:,} reminders queued, {f['stored']:,} in the outbox, {sending / max(f['queued'], 1) * 1e6:.1f} µs each)")
-        print(f"[{backend}] per run: p50 {f['p50']:.2f} ms   p99 {f['p99']:.2f} ms   worst {f['worst']:.0f} ms")
+        print(f"[{backend}] per run: p50 {f['p50']:.2f} ms   p99 {f['p99']:.2f} ms   worst {f['worst']:.0f} ms ({f['worst_at']} into the week; next worst {f['second']:.0f} ms)")
         print(f"[{backend}] runs with nothing to plan or send: {f['idle']:,}, p50 {f['idle_p50']:.3f} ms each, {f['idle_total']:.2f} s in all")
 
 

@@ -167,7 +167,7 @@ async def plan(session: AsyncSession, settings: Settings, now: datetime, lengths
             continue
         zone = meeting_zones.get(row.timezone) or meeting_zones.setdefault(row.timezone, ZoneInfo(row.timezone))
         after = max(row.planned_until, now) if row.planned_until is not None else now
-        for at, _local in recurrence.occurrences(row.recurrence, row.local_start, zone, after, until):
+        for at, _local in recurrence.in_window(row.recurrence, row.local_start, zone, after, until):
             for person_zone in zones:
                 for label, due in moments(at, row.created_at, person_zone, lengths, district.quiet_start, district.quiet_end):
                     planned.append(dict(meeting_id=row.id, occurs_at=at, label=label, zone=person_zone.key, due_at=due, state="planned"))

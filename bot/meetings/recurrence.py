@@ -30,19 +30,33 @@ _ZONE_SLACK = timedelta(days=1)
 _LAST_YEAR = 9998
 
 
-def rule(recurrence: str, local_start: datetime) -> rrule:
-    """The meeting's rule over naive wall-clock times, starting at its first occurrence."""
+def rule(recurrence: str, local_start: datetime, walk_from: datetime | None = None) -> rrule:
+    """The meeting's rule over naive wall-clock times, starting at its first occurrence, or at
+    `walk_from` — an occurrence of it or, for a monthly meeting, a first of the month at its time —
+    so that a window long after the start is reached without walking every occurrence before it."""
+    start = walk_from or local_start
     if recurrence == ONCE:
         return rrule(WEEKLY, dtstart=local_start, count=1)
     if recurrence in (WEEKLY_WORD, BIWEEKLY):
-        return rrule(WEEKLY, dtstart=local_start, interval=2 if recurrence == BIWEEKLY else 1)
+        return rrule(WEEKLY, dtstart=start, interval=2 if recurrence == BIWEEKLY else 1)
     if recurrence == MONTHLY_WORD:
         day = local_start.day
         if day <= 28:
-            return rrule(MONTHLY, dtstart=local_start, bymonthday=day)
+            return rrule(MONTHLY, dtstart=start, bymonthday=day)
         # The last of the days 28..day that the month has: the 31st, else the month's last day.
-        return rrule(MONTHLY, dtstart=local_start, bymonthday=tuple(range(28, day + 1)), bysetpos=-1)
+        return rrule(MONTHLY, dtstart=start, bymonthday=tuple(range(28, day + 1)), bysetpos=-1)
     raise ValueError(f"unknown recurrence {recurrence!r}")
+
+
+def _walk_from(recurrence: str, local_start: datetime, before: datetime) -> datetime:
+    """A point to walk the rule from that loses no occurrence at or after `before`."""
+    if before <= local_start:
+        return local_start
+    if recurrence in (WEEKLY_WORD, BIWEEKLY):
+        period = timedelta(weeks=2 if recurrence == BIWEEKLY else 1)
+        return local_start + period * ((before - local_start) // period)
+    first = local_start.replace(year=before.year, month=before.month, day=1)
+    return first if first > local_start else local_start
 
 
 @lru_cache(maxsize=16384)
@@ -94,6 +108,19 @@ def occurrences(recurrence: str, local_start: datetime, zone: ZoneInfo, after: d
         low, high = bisect.bisect_right(instants, after), bisect.bisect_right(instants, before)
         found.extend(zip(instants[low:high], locals_[low:high]))
     return found
+
+
+def in_window(recurrence: str, local_start: datetime, zone: ZoneInfo, after: datetime, before: datetime) -> list[tuple[datetime, datetime]]:
+    """What `occurrences` gives, for a window of days (planning reminders): the rule is walked
+    from just before the window instead of computing and keeping whole years."""
+    if recurrence == ONCE:
+        return occurrences(recurrence, local_start, zone, after, before)
+    low = after.astimezone(zone).replace(tzinfo=None) - _ZONE_SLACK
+    high = before.astimezone(zone).replace(tzinfo=None) + _ZONE_SLACK
+    if high.year > _LAST_YEAR:
+        return occurrences(recurrence, local_start, zone, after, before)
+    times = rule(recurrence, local_start, _walk_from(recurrence, local_start, low)).between(low, high, inc=True)
+    return sorted(pair for pair in ((instant(local, zone), local) for local in times) if after < pair[0] <= before)
 
 
 def on_day(recurrence: str, local_start: datetime, day: date) -> datetime | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.catalogue import text
 from bot.meetings import agenda
 from bot.meetings.commands import MAX_LOCATION, AddMeeting, read_add
-from bot.meetings.recurrence import RECURRENCES, instant, local_occurrences, occurrences
+from bot.meetings.recurrence import RECURRENCES, in_window, instant, local_occurrences, occurrences
 from bot.parsing import Refusal, parse
 from bot.registry import all_specs
 from storage.models import AuditEntry, Group, Meeting, MeetingSkip, OutboxItem, Person, Rsvp
@@ -77,6 +77,20 @@ def test_biweekly_and_once():
 
 
 # --- meeting add --------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    recurrence=st.sampled_from(RECURRENCES),
+    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31)),
+    zone=st.sampled_from([CHICAGO, ZoneInfo("Europe/London"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Kolkata")]),
+    offset=st.timedeltas(min_value=timedelta(days=-40), max_value=timedelta(days=800)),
+    length=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+)
+def test_a_short_window_walked_from_near_it_matches_the_years_kept(recurrence, start, zone, offset, length):
+    start = start.replace(second=0, microsecond=0)
+    after = instant(start, zone) + offset
+    assert in_window(recurrence, start, zone, after, after + length) == occurrences(recurrence, start, zone, after, after + length)
 
 
 async def test_a_facilitator_schedules_in_district_time_and_it_is_audited(speaker, district):
