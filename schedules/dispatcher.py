@@ -1,8 +1,10 @@
 """The outbox dispatcher: claims what is due, sends each item once through its platform's gateway, records what happened.
 
 One pass (`run_once`) is three short transactions around the sending: claim a batch, read the
-recipients' platform links, and write every result back. Nothing is held open while a platform
-is being called. `drain` runs passes back to back, claiming the next batch while one is sent.
+recipients' platform links, and write every result back in one statement (SQLite: one prepared
+UPDATE run for each row; PostgreSQL: one UPDATE … FROM unnest(arrays)). Nothing is held open while
+a platform is being called. `drain` runs passes back to back, claiming the next batch while one is
+sent. A batch is sent by at most `concurrency` workers, each taking one conversation at a time.
 
 - *Claiming* marks items `sending` with this dispatcher's random id and a lease. On PostgreSQL
   the rows are picked with `FOR UPDATE SKIP LOCKED`, so several processes share one outbox
@@ -34,10 +36,10 @@ import secrets
 import socket
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable, Collection, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Collection, Mapping, NamedTuple, Sequence
 
-from sqlalchemy import Text, and_, bindparam, cast, func, or_, select, update
+from sqlalchemy import Text, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, system_clock
@@ -73,9 +75,8 @@ def dispatcher_id() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """An outbox item this dispatcher holds, as claimed."""
+class Claimed(NamedTuple):
+    """An outbox item this dispatcher holds, as claimed (a tuple: a batch makes hundreds)."""
 
     id: int
     key: str
@@ -96,8 +97,9 @@ _CLAIMED_COLUMNS = (
     OUTBOX.c.key,
     OUTBOX.c.kind,
     OUTBOX.c.person_id,
-    OUTBOX.c.channel,
-    OUTBOX.c.people,
+    # Read as text and decoded only when there is something in them (most items have neither).
+    cast(OUTBOX.c.channel, Text).label("channel"),
+    cast(OUTBOX.c.people, Text).label("people"),
     cast(OUTBOX.c.payload, Text).label("payload"),
     OUTBOX.c.attempts,
     OUTBOX.c.next_attempt_at,
@@ -133,23 +135,15 @@ async def claim(session: AsyncSession, now: datetime, *, by: str, lease: timedel
         # picks cannot be picked by another process at the same time.
         rows = (await session.execute(mark.where(OUTBOX.c.id.in_(picked)))).all()
     found = [
-        Claimed(
-            id=row.id,
-            key=row.key,
-            kind=row.kind,
-            person_id=row.person_id,
-            channel=row.channel,
-            people=row.people,
-            payload=row.payload,
-            attempts=row.attempts,
-            next_attempt_at=row.next_attempt_at,
-            claimed_until=until,
-            in_doubt=in_doubt,
-        )
-        for row in rows
+        Claimed(id_, key, kind, person_id, _json(channel), _json(people), payload, attempts, next_attempt_at, until, in_doubt)
+        for id_, key, kind, person_id, channel, people, payload, attempts, next_attempt_at in rows
     ]
     found.sort(key=lambda c: (c.next_attempt_at, c.id))
     return found
+
+
+def _json(text: str | None) -> Any:
+    return None if text is None or text == "null" else json.loads(text)
 
 
 # --- where an item goes ---------------------------------------------------------------------
@@ -252,22 +246,6 @@ class Outcome:
     label: str = ""
     #: A "retry after" from the platform, which holds back the item's conversation too.
     paced: bool = False
-
-
-_RECORD = (
-    update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("o_id"), OUTBOX.c.claimed_by == bindparam("o_holder"))
-    .values(
-        state=bindparam("o_state"),
-        attempts=bindparam("o_attempts"),
-        next_attempt_at=bindparam("o_next", type_=OUTBOX.c.next_attempt_at.type),
-        sent_at=bindparam("o_sent_at", type_=OUTBOX.c.sent_at.type),
-        delivered_ref=bindparam("o_ref"),
-        last_error=bindparam("o_error"),
-        claimed_by=bindparam("o_by"),
-        claimed_until=bindparam("o_until", type_=OUTBOX.c.claimed_until.type),
-    )
-)
 
 
 class Dispatcher:
@@ -386,22 +364,28 @@ class Dispatcher:
         for lane, outcome in list(held.items()):
             if outcome.next_attempt_at <= now:
                 del held[lane]
-        limit = asyncio.Semaphore(self.concurrency)
         outcomes: list[Outcome] = []
+        # One iterator shared by the workers: each takes the next conversation when it is free.
+        # A bounded pool rather than a task per conversation, which cost more than the sending.
+        waiting_lanes = iter(lanes.items())
 
-        async def run_lane(lane: Any, queue: list[tuple[Claimed, Route]]) -> None:
-            for item, route in queue:
-                waiting = held.get(lane)
-                if waiting is not None:
-                    outcomes.append(self._wait_behind(item, waiting))
-                    continue
-                async with limit:
+        async def worker() -> None:
+            for lane, queue in waiting_lanes:
+                for item, route in queue:
+                    waiting = held.get(lane)
+                    if waiting is not None:
+                        outcomes.append(self._wait_behind(item, waiting))
+                        continue
                     outcome = await self._safely(item, route, now)
-                outcomes.append(outcome)
-                if outcome.paced:
-                    held[lane] = outcome
+                    outcomes.append(outcome)
+                    if outcome.paced:
+                        held[lane] = outcome
 
-        await asyncio.gather(*(run_lane(lane, queue) for lane, queue in lanes.items()))
+        workers = min(self.concurrency, len(lanes))
+        if workers == 1:
+            await worker()
+        elif workers:
+            await asyncio.gather(*(worker() for _ in range(workers)))
         return outcomes
 
     async def pending(self) -> datetime | None:
@@ -577,25 +561,70 @@ class Dispatcher:
     async def _record(self, outcomes: list[Outcome]) -> None:
         if not outcomes:
             return
-        params = [
-            {
-                "o_id": o.id,
-                "o_holder": self.id,
-                "o_state": o.state,
-                "o_attempts": o.attempts,
-                "o_next": o.next_attempt_at,
-                "o_sent_at": o.sent_at,
-                "o_ref": o.delivered_ref,
-                "o_error": o.last_error,
-                "o_by": o.claimed_by,
-                "o_until": o.claimed_until,
-            }
-            for o in outcomes
-        ]
         async with self.sessions() as session:
             async with session.begin():
-                await session.execute(_RECORD, params)
+                await _write_outcomes(await session.connection(), outcomes, self.id)
         self.counts.update(o.label for o in outcomes)
+
+
+_UPDATE_SQLITE = (
+    "UPDATE outbox_item SET state = ?, attempts = ?, next_attempt_at = ?, sent_at = ?, delivered_ref = ?, last_error = ?, claimed_by = ?, claimed_until = ?"
+    " WHERE id = ? AND claimed_by = ?"
+)
+_UPDATE_PG = (
+    "UPDATE outbox_item AS o SET state = v.state, attempts = v.attempts, next_attempt_at = v.next_attempt_at, sent_at = v.sent_at,"
+    " delivered_ref = v.delivered_ref, last_error = v.last_error, claimed_by = v.claimed_by, claimed_until = v.claimed_until"
+    " FROM unnest($1::int[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])"
+    "  AS v(id, state, attempts, next_attempt_at, sent_at, delivered_ref, last_error, claimed_by, claimed_until)"
+    " WHERE o.id = v.id AND o.claimed_by = $10"
+)
+
+
+async def _write_outcomes(connection: Any, outcomes: Sequence[Outcome], holder: str) -> None:
+    """Write a pass's results in one statement, each only where `holder` still has the claim.
+
+    Values go to the driver encoded as the columns' own types would encode them (SQLite keeps
+    instants as text, so the text must be exactly what every other query compares with)."""
+    if connection.dialect.name == "postgresql":
+        utc = timezone.utc
+        columns: list[list[Any]] = [[] for _ in range(9)]
+        for o in outcomes:
+            for column, value in zip(
+                columns,
+                (
+                    o.id,
+                    o.state,
+                    o.attempts,
+                    o.next_attempt_at.astimezone(utc),
+                    o.sent_at and o.sent_at.astimezone(utc),
+                    o.delivered_ref,
+                    o.last_error,
+                    o.claimed_by,
+                    o.claimed_until and o.claimed_until.astimezone(utc),
+                ),
+            ):
+                column.append(value)
+        await connection.exec_driver_sql(_UPDATE_PG, (*columns, holder))
+        return
+    instant = OUTBOX.c.next_attempt_at.type.bind_processor(connection.dialect) or (lambda v: v)
+    await connection.exec_driver_sql(
+        _UPDATE_SQLITE,
+        [
+            (
+                o.state,
+                o.attempts,
+                instant(o.next_attempt_at),
+                None if o.sent_at is None else instant(o.sent_at),
+                o.delivered_ref,
+                o.last_error,
+                o.claimed_by,
+                None if o.claimed_until is None else instant(o.claimed_until),
+                o.id,
+                holder,
+            )
+            for o in outcomes
+        ],
+    )
 
 
 def _flat(choices: Sequence[Choice | EachAlone]) -> list[Choice]:
@@ -615,8 +644,6 @@ def _platforms(choice: Choice | EachAlone) -> str:
 
 
 def _instant(value: Any) -> datetime:
-    from datetime import timezone
-
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

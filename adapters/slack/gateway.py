@@ -8,16 +8,22 @@ about one message per second per channel by answering "retry after" instead of s
 Every outbox message carries its idempotency key as Slack message metadata, so after an
 interruption the dispatcher can ask `was_delivered` whether Slack already has it, instead of
 sending it again or giving up on it.
+
+`chat.postMessage` and `conversations.open`, one or two calls for every message sent, go straight
+through the gateway's aiohttp session with a body encoded once per fan-out; everything else
+through slack_sdk's client on the same session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
 import aiohttp
+from yarl import URL
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -123,6 +129,32 @@ def _slack_tenant(to: Destination) -> str | None:
     return first.tenant
 
 
+def _encoded(rendered: dict[str, Any]) -> bytes:
+    """A rendered message as the start of a chat.postMessage body: an open JSON object."""
+    head = {k: v for k, v in rendered.items() if k not in ("channel", "thread_ts", "metadata")}
+    head.update(unfurl_links=False, unfurl_media=False)
+    return json.dumps(head).encode()[:-1]
+
+
+#: A str as JSON (quoted and escaped, ASCII only).
+_escape = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+
+
+def _string(value: str) -> bytes:
+    return _escape(value).encode("ascii")
+
+
+#: Headers aiohttp would add that a JSON call to Slack does without (no compressed answers).
+_SKIP = frozenset({"User-Agent", "Accept-Encoding"})
+
+
+def _api_error(client: AsyncWebClient, method: str, status: int, headers: dict[str, str], data: dict[str, Any]) -> SlackApiError:
+    response = AsyncSlackResponse(
+        client=client, http_verb="POST", api_url=client.base_url + method, req_args={}, data=data, headers=headers, status_code=status
+    )
+    return SlackApiError(f"The request to the Slack API failed. (url: {method})", response)
+
+
 class SlackGateway:
     """Sends a Reply to a person (their DM with the bot), a channel, or several people together."""
 
@@ -135,7 +167,12 @@ class SlackGateway:
         self._dms: dict[tuple[str, str], str] = {}
         self._history_paused: dict[str, float] = {}
         self._owns_session = False
-        self._rendered: tuple[Reply, dict[str, Any]] | None = None
+        # The last Reply posted and its message encoded once as JSON, all but the channel, thread
+        # and key that differ between a fan-out's items.
+        self._rendered: tuple[Reply, bytes] | None = None
+        # Parsed once: yarl's parsing and aiohttp's header building are a good part of a call.
+        self._urls: dict[str, URL] = {}
+        self._headers: dict[str, dict[str, str]] = {}
 
     def _share_session(self) -> None:
         # Without a session of its own, slack_sdk opens and closes one for every call; one kept
@@ -159,7 +196,6 @@ class SlackGateway:
         token = await self.token_for(tenant)
         if not token:
             return DeliveryResult.unreachable("not_installed")
-        self._share_session()
         try:
             found = await self._conversation(token, tenant, to)
             if isinstance(found, DeliveryResult):
@@ -168,6 +204,7 @@ class SlackGateway:
         except SlackApiError as exc:
             return _result(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            # Opening a conversation twice does no harm, so any failure here is an ordinary one.
             return DeliveryResult.failed(f"connection: {type(exc).__name__}")
         if isinstance(to, ConversationRef):
             wait = self.pacing.reserve(tenant, channel)
@@ -198,28 +235,30 @@ class SlackGateway:
         key = (tenant, ",".join(sorted(p.user_id for p in people)))
         channel = self._dms.get(key)
         if channel is None:
-            answer = await self._post_json(token, "conversations.open", {"users": key[1]})
+            answer = await self._call(token, "conversations.open", json.dumps({"users": key[1]}).encode())
             channel = str(answer["channel"]["id"])
             # DM and group DM ids never change, so one lookup per person is enough.
             self._dms[key] = channel
         return channel
 
     async def _post(self, token: str, channel: str, thread: str | None, reply: Reply, key: str | None = None) -> DeliveryResult:
-        # The dispatcher hands every item of a fan-out the same Reply: it is rendered once.
+        # The dispatcher hands every item of a fan-out the same Reply: it is rendered and encoded
+        # once, and each item only adds its channel, thread and key.
         if self._rendered is None or self._rendered[0] is not reply:
-            self._rendered = (reply, message(reply))
-        payload: dict[str, Any] = dict(self._rendered[1])
-        if key is not None:
-            payload["metadata"] = {"event_type": OUTBOX_EVENT, "event_payload": {"key": key}}
-        payload.update(channel=channel, unfurl_links=False, unfurl_media=False)
+            self._rendered = (reply, _encoded(message(reply)))
+        parts = [self._rendered[1], b', "channel": ', _string(channel)]
         if thread:
-            payload["thread_ts"] = thread
-        answer = await self._post_json(token, "chat.postMessage", payload)
+            parts += (b', "thread_ts": ', _string(thread))
+        if key is not None:
+            parts += (b', "metadata": {"event_type": "' + OUTBOX_EVENT.encode() + b'", "event_payload": {"key": ', _string(key), b"}}")
+        parts.append(b"}")
+        answer = await self._call(token, "chat.postMessage", b"".join(parts))
         ts = str(answer.get("ts") or "")
         posted = str(answer.get("channel") or channel)
         if reply.card is not None and reply.card.image is not None:
             # The message is out: a chart that fails to upload must not make it "failed", which
             # would send the message again.
+            self._share_session()
             try:
                 await upload_image(self.client, token, posted, reply.card.image, thread or None)
             except SlackApiError as exc:
@@ -228,24 +267,28 @@ class SlackGateway:
                 return DeliveryResult("sent", error=f"chart not uploaded: {type(exc).__name__}", message_ref=f"{posted}:{ts}")
         return DeliveryResult.sent(f"{posted}:{ts}")
 
-    async def _post_json(self, token: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, token: str, method: str, body: bytes) -> dict[str, Any]:
         """One Web API call with a JSON body on the gateway's session, raising SlackApiError as
         slack_sdk does. The hot path of a fan-out: slack_sdk's own call costs about twice the CPU."""
-        url = self.client.base_url + method
+        self._share_session()
         assert self.client.session is not None
-        async with self.client.session.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) as response:
-            try:
-                data = await response.json(content_type=None)
-            except ValueError:
-                data = None
-            if not isinstance(data, dict):
-                data = {"ok": False, "error": f"http_{response.status}"}
-            if response.status == 429 or not data.get("ok"):
-                answer = AsyncSlackResponse(
-                    client=self.client, http_verb="POST", api_url=url, req_args={}, data=data, headers=dict(response.headers), status_code=response.status
-                )
-                raise SlackApiError(f"The request to the Slack API failed. (url: {method})", answer)
-            return data
+        url = self._urls.get(method)
+        if url is None:
+            url = self._urls[method] = URL(self.client.base_url + method)
+        headers = self._headers.get(token)
+        if headers is None:
+            headers = self._headers[token] = {"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"}
+        async with self.client.session.post(url, data=body, headers=headers, skip_auto_headers=_SKIP) as response:
+            raw, status, answer_headers = await response.read(), response.status, dict(response.headers)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            data = {"ok": False, "error": f"http_{status}"}
+        if status == 429 or not data.get("ok"):
+            raise _api_error(self.client, method, status, answer_headers, data)
+        return data
 
     async def was_delivered(self, to: Destination, key: str, since: datetime) -> bool | None:
         """Whether Slack has a message with outbox `key` in the conversation `to`, posted after

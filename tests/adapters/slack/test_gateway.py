@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from adapters.slack import BOT_NOT_IN_CHANNEL, gateway
+from adapters.slack.gateway import DeliveryInDoubt
 from bot.bootstrap import Runtime
 from bot.cards import card_reply
 from bot.types import Button, Card, ConversationRef, DeliveryResult, Image, Reply, UserRef
@@ -153,3 +154,28 @@ async def test_without_the_bot_in_the_channel_the_facilitator_must_be_told(slack
 async def test_not_a_slack_destination(slack_gateway):
     result = await slack_gateway.send(UserRef("teams", "t", "29:x"), Reply(text="hi"))
     assert result.status == "failed"
+
+
+async def test_one_reply_to_many_carries_each_ones_channel_and_key(slack_gateway, fake_slack):
+    reply = Reply(text="Potluck “Friday” — bring a dish\n<all welcome>", ephemeral=False)
+    keys = ['announce:1:"quoted"', "announce:2:é\\"]
+    for to, key in zip((MARIA, JORDAN), keys):
+        assert (await slack_gateway.send(to, reply, key=key)).status == "sent"
+    thread = replace(GROUP_CHANNEL, thread_id="1764042001.000100")
+    assert (await slack_gateway.send(thread, reply, key="announce:3")).status == "sent"
+    posts = [c.args for c in fake_slack.of("chat.postMessage")]
+    opened = [c.args["users"] for c in fake_slack.of("conversations.open")]
+    assert opened == ["U0MARIA", "U0JORDAN"]
+    assert [p["metadata"] for p in posts] == [{"event_type": "affinity_outbox", "event_payload": {"key": k}} for k in (*keys, "announce:3")]
+    assert len({p["channel"] for p in posts}) == 3 and posts[2]["channel"] == "G0LGBTQ" and posts[2]["thread_ts"] == "1764042001.000100"
+    assert "thread_ts" not in posts[0] and all(p["text"] == posts[0]["text"] and p.get("blocks") == posts[0].get("blocks") for p in posts)
+    assert all(p["unfurl_links"] is False and p["unfurl_media"] is False for p in posts)
+
+
+async def test_a_post_whose_answer_never_came_is_in_doubt(slack_gateway, fake_slack):
+    fake_slack.drop_answers_after(0)
+    with pytest.raises(DeliveryInDoubt):
+        await slack_gateway.send(MARIA, Reply(text="hello", ephemeral=False), key="k:1")
+    fake_slack.drop_answers_after(None)
+    assert (await slack_gateway.send(MARIA, Reply(text="hello", ephemeral=False), key="k:2")).status == "sent"
+    assert len(fake_slack.of("conversations.open")) == 1
