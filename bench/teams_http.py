@@ -12,7 +12,9 @@ connector (both bots send inside the turn).
 
 Rows: the bare SDK echo bot; Affinity in local mode; Affinity with the SDK's token checks on
 (every request carries a signed token, and replies carry the bot's own token); and Affinity's
-adapter with the core's answer computed once, which shows what the adapter itself costs.
+adapter with the core's answer computed once, without and with token checks, which shows what
+the adapter itself costs. Each row also shows the CPU the load generator and the fake connector
+spent per request: all three processes share the machine.
 `--database-url` names a PostgreSQL database that is emptied first.
 """
 
@@ -130,10 +132,15 @@ def _ours_process(ready, database_url: str, connector_url: str, secured: bool, p
     async def main() -> None:
         settings = Settings(database_url=database_url)
         if secured:
+            import functools
+
             import adapters.teams
             from botframework.connector.auth import ChannelValidation
 
+            # The Bot Framework's keys and token service are the fake connector's; the app is
+            # otherwise the one `serve` builds.
             ChannelValidation.open_id_metadata_endpoint = connector_url + "openid"
+            adapters.teams.attach = functools.partial(adapters.teams.attach, login_url=connector_url + "token")
             settings = Settings(database_url=database_url, microsoft_app_id=APP_ID, microsoft_app_password="bench-secret")
         if not database_url.startswith("sqlite"):
             await upgrade_database(settings)
@@ -153,11 +160,7 @@ def _ours_process(ready, database_url: str, connector_url: str, secured: bool, p
                 return answer
 
             runtime.bot.handle = handle
-        if secured:
-            app = web.Application(client_max_size=1024 * 1024)
-            adapters.teams.attach(app, runtime, login_url=connector_url + "token")
-        else:
-            app = build_web_app(runtime)
+        app = build_web_app(runtime)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -223,7 +226,9 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _load(bot_url: str, connector_url: str, people: list[dict], total: int, concurrency: int, tokens: dict | None, pid: int = 0) -> dict:
+async def _load(
+    bot_url: str, connector_url: str, people: list[dict], total: int, concurrency: int, tokens: dict | None, pid: int = 0, connector_pid: int = 0
+) -> dict:
     import aiohttp
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
@@ -244,7 +249,7 @@ async def _load(bot_url: str, connector_url: str, people: list[dict], total: int
 
         timings: list[float] = []
         queue = iter(range(total))
-        cpu_before = _cpu_seconds(pid)
+        cpu_before, connector_before, load_before = _cpu_seconds(pid), _cpu_seconds(connector_pid), time.process_time()
 
         async def worker() -> None:
             for n in queue:
@@ -253,7 +258,7 @@ async def _load(bot_url: str, connector_url: str, people: list[dict], total: int
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-        cpu_after = _cpu_seconds(pid)
+        cpu_after, connector_after, load_after = _cpu_seconds(pid), _cpu_seconds(connector_pid), time.process_time()
         async with session.get(connector_url + "stats") as response:
             after = await response.json()
     replies = after["replies"] - before["replies"]
@@ -265,8 +270,15 @@ async def _load(bot_url: str, connector_url: str, people: list[dict], total: int
         "p99": percentile(timings, 0.99) * 1000,
         "member_lookups": after["members"],
         "tokens": after["tokens"],
-        "cpu_ms": (cpu_after - cpu_before) * 1000 / total if cpu_before is not None and cpu_after is not None else float("nan"),
+        "cpu_ms": _per_request(cpu_before, cpu_after, total),
+        # What the other two processes on the machine spent, to see what they take from the bot.
+        "load_cpu_ms": _per_request(load_before, load_after, total),
+        "connector_cpu_ms": _per_request(connector_before, connector_after, total),
     }
+
+
+def _per_request(before: float | None, after: float | None, total: int) -> float:
+    return (after - before) * 1000 / total if before is not None and after is not None else float("nan")
 
 
 def _start(target, *args) -> tuple[multiprocessing.Process, int]:
@@ -312,11 +324,19 @@ def main() -> None:
     people = _people(args.people)
     connector, connector_port = _start(_connector_process, people, jwk)
     connector_url = f"http://127.0.0.1:{connector_port}/"
-    print(f"machine: {os.cpu_count()} cores; {args.concurrency} at a time; {args.people} people; message `groups` (8 groups, an Adaptive Card)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {args.concurrency} at a time; {args.people} people; "
+        "message `groups` (8 groups, an Adaptive Card)"
+    )
     results = {}
     try:
         runs = [("bare CloudAdapter echo bot", _echo_process, (), None, max(200, args.requests // 4))]
-        variants = (("Affinity, local mode", False, False), ("Affinity, token checks on", True, False), ("Affinity adapter, core precomputed", False, True))
+        variants = (
+            ("Affinity, local mode", False, False),
+            ("Affinity, token checks on", True, False),
+            ("Affinity adapter, core precomputed", False, True),
+            ("adapter, token checks, precomputed", True, True),
+        )
         for label, secured, precomputed in variants:
             if secured and args.no_secured:
                 continue
@@ -328,19 +348,26 @@ def main() -> None:
         for label, target, extra, tokens, total in runs:
             process, port = _start(target, *extra)
             try:
-                results[label] = asyncio.run(_load(f"http://127.0.0.1:{port}", connector_url, people, total, args.concurrency, tokens, process.pid))
+                results[label] = asyncio.run(
+                    _load(f"http://127.0.0.1:{port}", connector_url, people, total, args.concurrency, tokens, process.pid, connector.pid)
+                )
             finally:
                 process.terminate()
                 process.join()
             r = results[label]
-            print(f"{label:32} {total:5d} requests  {r['rps']:7.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  bot CPU {r['cpu_ms']:5.1f} ms/request")
+            print(
+                f"{label:34} {total:5d} requests  {r['rps']:7.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  "
+                f"CPU per request: bot {r['cpu_ms']:5.2f} ms, load {r['load_cpu_ms']:4.2f} ms, connector {r['connector_cpu_ms']:4.2f} ms"
+            )
     finally:
         connector.terminate()
         connector.join()
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     echo = results["bare CloudAdapter echo bot"]["rps"]
-    if "Affinity adapter, core precomputed" in results:
-        r = results["Affinity adapter, core precomputed"]
-        print(f"Affinity adapter alone: {r['rps'] / echo:.1f}x the echo bot's throughput, p99 {r['p99']:.1f} ms, {r['cpu_ms']:.1f} ms of CPU a request")
+    for label in ("Affinity adapter, core precomputed", "adapter, token checks, precomputed"):
+        if label in results:
+            r = results[label]
+            print(f"{label}: {r['rps'] / echo:.1f}x the echo bot's throughput, p99 {r['p99']:.1f} ms, {r['cpu_ms']:.2f} ms of CPU a request")
     for label, r in results.items():
         if label.startswith("Affinity,"):
             print(f"{label}: {r['rps'] / echo:.1f}x the echo bot's throughput (target >= 5x), p99 {r['p99']:.1f} ms (target < 150 ms)")

@@ -1,8 +1,7 @@
-"""The Bot Framework adapter: botbuilder-core's BotAdapter over our connector, and the SDK's token check.
+"""The Bot Framework adapter: botbuilder-core's BotAdapter over our connector.
 
-Incoming requests are checked by the SDK's own `JwtTokenValidation` (signature against the Bot
-Framework's published keys, issuer, audience = our app id, and the service URL claim); outgoing
-activities go through `Connector`, which reuses one HTTP session and one token.
+Outgoing activities go through `Connector`, which reuses one HTTP session and one token; incoming
+requests are checked in `auth.py`, by the SDK's own `JwtTokenValidation`.
 """
 
 from __future__ import annotations
@@ -22,9 +21,8 @@ from botbuilder.schema import (
     ConversationReference,
     ResourceResponse,
 )
-from botframework.connector.auth import JwtTokenValidation, SimpleCredentialProvider
 
-from adapters.teams.connector import Connector, ConnectorError, Credentials
+from adapters.teams.connector import Connector, ConnectorError, Encoded
 
 #: Where the inbound activity's JSON, exactly as Teams sent it, is kept for the turn.
 RAW_ACTIVITY = "affinity.teams.activity"
@@ -109,19 +107,6 @@ class TeamsAdapter(BotAdapter):
         return opened
 
 
-async def authenticate(activity: Activity, auth_header: str, credentials: Credentials) -> None:
-    """Raise PermissionError unless the request carries a valid Bot Framework token for our app."""
-    try:
-        await JwtTokenValidation.authenticate_request(
-            activity, auth_header, SimpleCredentialProvider(credentials.app_id, credentials.app_password)
-        )
-    except PermissionError:
-        raise
-    except Exception as exc:
-        # A malformed token, an unknown signing key or an unreachable key endpoint: all refusals.
-        raise PermissionError(type(exc).__name__) from None
-
-
 def to_activity(fields: Mapping[str, Any]) -> Activity:
     """The fields `cards.message` gives, as an SDK Activity for `TurnContext.send_activity`."""
     return _Outgoing(
@@ -129,7 +114,7 @@ def to_activity(fields: Mapping[str, Any]) -> Activity:
         text=fields.get("text"),
         text_format=fields.get("textFormat"),
         summary=fields.get("summary"),
-        attachments=[Attachment(content_type=a["contentType"], content=_Shared(a["content"])) for a in fields.get("attachments", ())] or None,
+        attachments=[Attachment(content_type=a["contentType"], content=_shared(a["content"])) for a in fields.get("attachments", ())] or None,
     )
 
 
@@ -139,6 +124,10 @@ class _Outgoing(Activity):
 
     def __deepcopy__(self, memo: dict) -> "_Outgoing":
         return copy.copy(self)
+
+
+def _shared(content: Any) -> Any:
+    return content if isinstance(content, Encoded) else _Shared(content)
 
 
 class _Shared(dict):

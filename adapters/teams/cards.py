@@ -7,11 +7,11 @@ text as its `fallbackText` and the first line as the notification `summary`.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from typing import Any
 
 from adapters.teams.activity import ACTION_KEY, CONTEXT_KEY, FORM_KEY, INPUT_PREFIX, LISTS_KEY, VALUE_KEY
+from adapters.teams.connector import Encoded
 from bot.types import Button, Card, Form, Input, Reply
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -25,16 +25,20 @@ IMAGE_LIMIT = 256 * 1024
 
 _STYLES = {"primary": "positive", "danger": "destructive"}
 _CODE = re.compile(r"`([^`]+)`")
+_PICTURE = re.compile(rb"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 
 def message(reply: Reply) -> dict[str, Any]:
-    """The fields of a message activity for `reply` (without addressing)."""
+    """The fields of a message activity for `reply` (without addressing).
+
+    A card is encoded once, here, to check its size; the connector sends that same text.
+    """
     if reply.card is None:
         return {"type": "message", "text": _markdown(reply.text), "textFormat": "markdown"}
-    card = adaptive_card(reply.card, reply.text)
-    if _size(card) > MESSAGE_LIMIT:
-        card = adaptive_card(reply.card, reply.text, images=False)
-        if _size(card) > MESSAGE_LIMIT:
+    card = Encoded(adaptive_card(reply.card, reply.text))
+    if _size(card.data) > MESSAGE_LIMIT:
+        card = Encoded(adaptive_card(reply.card, reply.text, images=False))
+        if _size(card.data) > MESSAGE_LIMIT:
             return {"type": "message", "text": _markdown(reply.text), "textFormat": "markdown"}
     return {
         "type": "message",
@@ -154,7 +158,7 @@ def _number(text: str) -> float | str:
 
 def _card_text(text: str) -> str:
     # Adaptive Cards know **bold** but not `code`; commands the person can type stay visible.
-    return _CODE.sub(lambda m: f"**{m.group(1)}**", text)
+    return _CODE.sub(r"**\1**", text) if "`" in text else text
 
 
 def _markdown(text: str) -> str:
@@ -166,10 +170,9 @@ def _first_line(text: str) -> str:
     return (text.strip().split("\n", 1)[0] if text.strip() else "")[:200]
 
 
-def _size(card: dict[str, Any]) -> int:
-    # About the UTF-16 size (two bytes a character), with picture data left out as Teams
-    # leaves it out of its limit.
-    text = json.dumps(card, ensure_ascii=False, separators=(",", ":"))
-    if "data:image/" in text:
-        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
-    return 2 * len(text)
+def _size(data: bytes) -> int:
+    # About the UTF-16 size (two bytes a character) of the card's JSON, with picture data left
+    # out as Teams leaves it out of its limit.
+    if b"data:image/" in data:
+        data = _PICTURE.sub(b"", data)
+    return 2 * len(data.decode("utf-8"))

@@ -8,13 +8,13 @@ service URL) and one bot token (refreshed before it expires) serve every convers
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 from botframework.connector.auth import AuthenticationConstants
 
 #: Statuses Teams asks bots to retry later rather than treat as failures.
@@ -120,7 +120,7 @@ class Connector:
     async def _call(self, method: str, service_url: str, path: str, body: Mapping[str, Any] | None) -> Any:
         url = service_url.rstrip("/") + "/" + path
         headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else {}
-        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8") if body is not None else None
+        data = wire_json(body) if body is not None else None
         if not self.credentials.local:
             headers["Authorization"] = f"Bearer {await self._bearer()}"
         try:
@@ -131,7 +131,8 @@ class Connector:
                 if response.status >= 400:
                     raise ConnectorError(response.status, _retry_after(response.headers.get("Retry-After")))
                 if response.content_type == "application/json":
-                    return await response.json()
+                    raw = await response.read()
+                    return orjson.loads(raw) if raw.strip() else None
                 await response.read()
                 return None
         except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -161,6 +162,61 @@ class Connector:
             lifetime = float(answer.get("expires_in") or 3600)
             self._token_expires = self._clock() + max(lifetime - _TOKEN_MARGIN, lifetime / 2)
             return self._token
+
+
+def encode(value: Any) -> bytes:
+    """Compact UTF-8 JSON: what is sent, and what a card's size is measured on.
+
+    orjson, because an Adaptive Card of a few kilobytes takes the standard library's encoder
+    over 100 µs, a tenth of what the adapter spends on a request.
+    """
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+class Encoded(dict):
+    """A JSON object encoded once, when it is made, and sent as those bytes.
+
+    For values that do not change after they are made (an Adaptive Card built for one message,
+    whose size is checked on the same bytes): its own keys cannot be set again. TurnContext
+    deep-copies what it sends; copying this is sharing it.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, value: Mapping[str, Any]) -> None:
+        super().__init__(value)
+        self.data = encode(self)
+
+    def __copy__(self) -> "Encoded":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Encoded":
+        return self
+
+    def _unchanged(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("an Encoded JSON object does not change")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _unchanged  # type: ignore[assignment]
+
+
+def wire_json(body: Mapping[str, Any]) -> bytes:
+    """`encode(body)`, with an attachment's `Encoded` content spliced in as the bytes it has."""
+    attachments = body.get("attachments")
+    if not isinstance(attachments, list) or not any(isinstance(a, Mapping) and isinstance(a.get("content"), Encoded) for a in attachments):
+        return encode(body)
+    parts = []
+    for attachment in attachments:
+        content = attachment.get("content") if isinstance(attachment, Mapping) else None
+        if isinstance(content, Encoded):
+            parts.append(_with_member(encode({k: v for k, v in attachment.items() if k != "content"}), b"content", content.data))
+        else:
+            parts.append(encode(attachment))
+    return _with_member(encode({k: v for k, v in body.items() if k != "attachments"}), b"attachments", b"[" + b",".join(parts) + b"]")
+
+
+def _with_member(obj: bytes, key: bytes, value: bytes) -> bytes:
+    # `obj` is an encoded object ("{}" or "{...}"); the member is added last.
+    return (obj[:-1] + b"," if obj != b"{}" else b"{") + b'"' + key + b'":' + value + b"}"
 
 
 def _segment(value: str) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import traceback
 
+import orjson
 from aiohttp import web
 from botbuilder.core import TurnContext
 
 from adapters.teams.activity import tenant_of
-from adapters.teams.adapter import INVOKE_RESPONSE, RAW_ACTIVITY, TeamsAdapter, activity_from, authenticate
+from adapters.teams.adapter import INVOKE_RESPONSE, RAW_ACTIVITY, TeamsAdapter, activity_from
+from adapters.teams.auth import TokenCheck
 from adapters.teams.connector import ConnectorError, Credentials
 from adapters.teams.handler import TeamsTurns
 
@@ -24,20 +26,21 @@ class TeamsEndpoint:
         self.turns = turns
         self.credentials = credentials
         self.tenant_id = tenant_id
+        self.check = None if credentials.local else TokenCheck(credentials)
 
     async def post(self, request: web.Request) -> web.Response:
         if request.content_type != "application/json":
             return web.Response(status=415)
         try:
-            body = await request.json()
+            body = orjson.loads(await request.read())
         except ValueError:
             return web.Response(status=400)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return web.Response(status=400)
         activity = activity_from(body)
-        if not self.credentials.local:
+        if self.check is not None:
             try:
-                await authenticate(activity, request.headers.get("Authorization", ""), self.credentials)
+                await self.check(activity, request.headers.get("Authorization", ""))
             except PermissionError:
                 # No reason from the token is logged: exception messages are never logged here.
                 reason = "token not accepted" if request.headers.get("Authorization") else "no token"

@@ -62,7 +62,7 @@ class _Keys(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def key_server():
-    # A thread, because the SDK fetches keys with blocking `requests` calls.
+    # A thread of its own: it answers whichever event loop a test runs on.
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Keys)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -138,6 +138,17 @@ async def test_a_request_without_a_valid_token_gets_401_and_changes_nothing(secu
     assert status == 401
     assert secured.connector.calls == []
     assert await _teams_links(district) == 0
+
+
+async def test_a_token_accepted_once_is_refused_with_another_service_url(secured, district):
+    header = {"Authorization": f"Bearer {token(secured.connector.url)}"}
+    status, _ = await secured.post(secured.activity("message_personal", text="help"), header)
+    assert status == 200
+
+    elsewhere = secured.activity("message_personal", text="groups join lgbtq-educators --yes", serviceUrl="https://smba.trafficmanager.net/emea/")
+    status, _ = await secured.post(elsewhere, header)
+    assert status == 401
+    assert len(secured.connector.sent()) == 1
 
 
 async def test_another_tenant_is_refused_when_the_bot_belongs_to_one(district, connector, key_server, monkeypatch):

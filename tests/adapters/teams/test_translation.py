@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import json
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from adapters.teams.activity import command_text, inbound_from, profile_of, member_of, submission, where_of
 from adapters.teams.cards import MESSAGE_LIMIT, adaptive_card, message
+from adapters.teams.connector import Encoded, wire_json
 from bot.types import Action, Button, Card, Fact, Form, FormSubmission, Image, Input, Option, Reply
 from tests.adapters.teams.conftest import CHANNEL, TENANT, fixture
 from tests.adapters.teams.replies import buttons, elements
@@ -149,3 +151,33 @@ def test_a_card_too_big_for_teams_is_sent_as_its_text():
     assert "attachments" not in rendered and rendered["text"] == "Many groups"
     small = message(Reply(text="Few", card=Card(title="Few", body="y")))
     assert len(json.dumps(small).encode("utf-16-le")) < MESSAGE_LIMIT and small["attachments"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+json_objects = st.dictionaries(st.text(max_size=8), json_values, max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_objects, st.lists(st.tuples(json_objects, json_objects, st.booleans()), max_size=3))
+def test_a_message_with_cards_encoded_once_is_sent_as_the_same_json(fields, attachments):
+    body = {k: v for k, v in fields.items() if k != "attachments"}
+    if attachments:
+        body["attachments"] = [
+            {**{k: v for k, v in rest.items() if k != "content"}, "content": Encoded(content) if encoded else content}
+            for rest, content, encoded in attachments
+        ]
+    assert json.loads(wire_json(body)) == json.loads(json.dumps(body))
+
+
+def test_a_card_is_encoded_once_and_cannot_be_changed_after():
+    rendered = message(Reply(text="Few", card=Card(title="Few, ñ", body="y")))
+    card = rendered["attachments"][0]["content"]
+    assert isinstance(card, Encoded) and json.loads(card.data) == card
+    with pytest.raises(TypeError):
+        card["body"] = []
+    with pytest.raises(TypeError):
+        card.update(version="1.6")
