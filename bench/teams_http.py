@@ -126,7 +126,7 @@ def _ours_process(ready, database_url: str, connector_url: str, secured: bool, p
     logging.disable(logging.WARNING)
     from aiohttp import web
 
-    from bot.bootstrap import build_web_app, open_runtime, seed_demo, upgrade_database
+    from bot.bootstrap import build_web_app, open_runtime, seed_demo, settle_heap, upgrade_database
     from bot.config import Settings
 
     async def main() -> None:
@@ -165,6 +165,7 @@ def _ours_process(ready, database_url: str, connector_url: str, secured: bool, p
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
+        settle_heap()  # as `affinity-bot serve` does once it listens
         ready.send(site._server.sockets[0].getsockname()[1])
         await asyncio.Event().wait()
 

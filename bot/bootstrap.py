@@ -253,6 +253,16 @@ def build_web_app(runtime: Runtime):
     return app
 
 
+def settle_heap() -> None:
+    """Once the server has started: keep what start-up loaded (modules, the catalogue, SDK
+    schemas — some 200,000 objects) out of every later garbage collection. A full collection
+    walking them all took 50–220 ms and stalled every request in flight."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _platform_attachers():
     """Each platform adapter's `attach(app, runtime)`; adapters add their routes themselves."""
     import importlib
@@ -282,6 +292,7 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
     await runner.setup()
     site = web.TCPSite(runner, host, runtime.settings.port)
     await site.start()
+    settle_heap()
     print(f"Affinity Bot is listening on http://{host}:{runtime.settings.port} (GET /healthz).", flush=True)
     gateways: dict = {}
     timers = None
