@@ -42,7 +42,7 @@ def attach(app: "web.Application", runtime: "Runtime", *, login_url: str | None 
     creds = credentials(runtime.settings, login_url)
     connector = Connector(creds)
     adapter = TeamsAdapter(connector)
-    turns = TeamsTurns(runtime.bot.handle, adapter, MemberDirectory(connector), ReferenceBook(runtime.sessions))
+    turns = TeamsTurns(runtime.bot.handle, adapter, MemberDirectory(connector), ReferenceBook(runtime.sessions, now=runtime.now))
     endpoint = TeamsEndpoint(adapter, turns, creds, runtime.settings.microsoft_app_tenant_id)
     app.router.add_post(ROUTE, endpoint.post)
 
@@ -57,7 +57,7 @@ def attach(app: "web.Application", runtime: "Runtime", *, login_url: str | None 
 def gateway(runtime: "Runtime", *, login_url: str | None = None) -> TeamsGateway:
     """The ChatGateway the dispatcher sends Teams messages through; `close()` it when done."""
     connector = Connector(credentials(runtime.settings, login_url))
-    return TeamsGateway(TeamsAdapter(connector), ReferenceBook(runtime.sessions))
+    return TeamsGateway(TeamsAdapter(connector), ReferenceBook(runtime.sessions, now=runtime.now))
 
 
 def package(app_id: str, out: Path, domain: str | None = None, website: str | None = None) -> dict:

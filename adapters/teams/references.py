@@ -3,13 +3,15 @@
 A person's reference lives on their Teams `PlatformLink.reference` (so forget-me removes it with
 them); a channel's or group chat's in `teams_conversation`. Both are written the first time they
 are seen and again only when they change: an in-process memory of what was last written saves a
-database round trip on every message.
+database round trip on every message. When a person's reference is first written (or changes),
+whatever waited in the outbox as "unreachable until they talk to the bot" is queued again.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.teams.activity import PLATFORM
 from bot.types import UserRef
+from schedules.dispatcher import requeue_unreachable
 from storage.models import PlatformLink, TeamsConversation
 
 #: How long "this reference is already stored" is believed without looking. Short, because a
@@ -64,9 +67,13 @@ class SharedConversation:
 
 
 class ReferenceBook:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] | None = None
+    ) -> None:
         self.sessions = sessions
         self._clock = clock
+        #: The runtime's clock, for requeueing what waited for a person; None: nothing is requeued.
+        self._now = now
         self._written: dict[tuple, tuple[float, Any]] = {}
 
     # --- people ---------------------------------------------------------------------------
@@ -84,6 +91,9 @@ class ReferenceBook:
             merged = {**current, **reference.to_json()}
             if merged != current:
                 link.reference = merged
+                if self._now is not None:
+                    # They can be reached now: what waited for them goes on the dispatcher's next pass.
+                    await requeue_unreachable(session, link.person_id, self._now())
                 await session.commit()
         self._note(key, reference)
 

@@ -179,3 +179,30 @@ def test_the_wait_is_exactly_until_the_window_frees():
     assert pacing.reserve("t", "c") == 0
     # Eight in two seconds is the next limit.
     assert pacing.reserve("t", "c") == pytest.approx(1.0)
+
+
+async def test_what_waited_as_unreachable_is_queued_again_once_the_person_talks_to_the_bot(teams, gateway, district):
+    from bot.outbox import enqueue
+    from schedules.dispatcher import Dispatcher
+    from storage.models import OutboxItem
+
+    # Zoe joined a team, but the bot is not installed for her: a reminder cannot reach her.
+    await teams.post(teams.activity("conversation_update_member_added"))
+    teams.connector.not_installed.add(ZOE)
+    async with district.sessions() as session:
+        zoe_id = (await session.execute(select(PlatformLink.person_id).where(PlatformLink.user_id == ZOE_AAD))).scalar_one()
+        await enqueue(session, key="nudge:waiting", kind="nudge", reply=NUDGE, now=district.now(), person_id=zoe_id)
+        await session.commit()
+    dispatcher = Dispatcher(district.sessions, {"teams": gateway}, district.clock)
+    await dispatcher.drain()
+    async with district.sessions() as session:
+        item = (await session.execute(select(OutboxItem).where(OutboxItem.key == "nudge:waiting"))).scalar_one()
+    assert item.state == "unreachable"
+    # She installs the bot and says hello in her own chat: the reminder is queued again and goes.
+    teams.connector.not_installed.discard(ZOE)
+    await teams.say("help", sender=ZOE)
+    async with district.sessions() as session:
+        item = (await session.execute(select(OutboxItem).where(OutboxItem.key == "nudge:waiting"))).scalar_one()
+    assert item.state == "queued"
+    await dispatcher.drain()
+    assert [text_of(c) for c in teams.connector.sent() if text_of(c) == NUDGE.text] == [NUDGE.text]
