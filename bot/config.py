@@ -69,6 +69,10 @@ class Settings:
     dei_channel: str = ""
     district: District = field(default_factory=District)
     config_path: str | None = None
+    #: How often, at most, a process checks whether the data behind the answers it keeps in
+    #: memory changed (bot/groups/cache.py): the longest a change made elsewhere goes unseen.
+    #: 0 keeps nothing in memory.
+    cache_check_ms: int = 250
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -103,6 +107,9 @@ class Settings:
                 "AFFINITY_DEI_CHANNEL must be written as platform:workspace-or-tenant:channel, "
                 f"for example slack:T0123ABCD:C0456EFGH, not {dei_channel!r}."
             )
+        check_text = env.get("AFFINITY_CACHE_CHECK_MS", "250").strip() or "250"
+        if not check_text.isdigit() or int(check_text) > 60_000:
+            raise ConfigError(f"AFFINITY_CACHE_CHECK_MS must be a number of milliseconds from 0 to 60000, not {check_text!r}.")
         config_path = env.get("AFFINITY_CONFIG", "").strip() or None
         district = load_district(Path(config_path)) if config_path else District()
         return cls(
@@ -121,6 +128,7 @@ class Settings:
             dei_channel=dei_channel,
             district=district,
             config_path=config_path,
+            cache_check_ms=int(check_text),
         )
 
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import traceback
+from datetime import datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import registry
 from bot.catalogue import Translator
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.groups.cache import Generations, KeptListing, Known, ListingCache
+from bot.groups.commands import ListGroups
 from bot.help import refusal_reply
 from bot.parsing import Command, Refusal, parse
-from bot.people.identity import identify, identify_with_roles
+from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles
 from bot.turn import Turn
 from bot.types import RUN_COMMAND, Inbound, Profile, Reply, UserRef
 
@@ -28,9 +32,19 @@ class Bot:
         self.clock = clock
         # Per-process state that must never reach the database (e.g. the concern throttle).
         self.memory: dict[str, object] = {}
+        # Listings and who is asking, kept in memory while the database says they are current.
+        engine = sessions.kw.get("bind")
+        self.cache: ListingCache | None = None
+        if engine is not None and settings.cache_check_ms > 0:
+            self.cache = ListingCache(Generations(engine, clock, timedelta(milliseconds=settings.cache_check_ms)))
+        self._parsed: dict[str, ListGroups | None] = {}
 
     async def handle(self, inbound: Inbound) -> Reply:
         """Answer one thing a person did. A refusal or a failure changes nothing."""
+        if self.cache is not None:
+            kept = await self._kept(inbound)
+            if kept is not None:
+                return kept
         async with self.sessions() as session:
             try:
                 reply = await self._handle(session, inbound)
@@ -57,6 +71,129 @@ class Bot:
             await session.commit()
             return person.id
 
+    def _asks_listing(self, inbound: Inbound) -> ListGroups | None:
+        """The listing this request asks for, typed or pressed, if that is what it asks."""
+        if inbound.event or inbound.form is not None:
+            return None
+        if inbound.action is not None:
+            if inbound.action.action_id != RUN_COMMAND:
+                return None
+            return self._listing_command(inbound.action.value)
+        return self._listing_command(inbound.text or "")
+
+    def _listing_command(self, text: str) -> ListGroups | None:
+        """The listing `text` asks for, if it asks for one (parsing is pure: remembered)."""
+        try:
+            return self._parsed[text]
+        except KeyError:
+            pass
+        parsed = parse(text, registry.all_specs())
+        found = parsed if isinstance(parsed, ListGroups) else None
+        if len(self._parsed) >= 4096:
+            self._parsed.clear()
+        self._parsed[text] = found
+        return found
+
+    def answer_from_memory(self, inbound: Inbound) -> Reply | None:
+        """The kept answer for this request if it is current without asking the database even
+        for the generation (a read within the check interval); None otherwise. Never waits."""
+        if self.cache is None:
+            return None
+        found = self._kept_candidate(inbound)
+        if found is None:
+            return None
+        return self._if_current(found, self.cache.generations.fresh(found[2]))
+
+    async def _kept(self, inbound: Inbound) -> Reply | None:
+        """The answer kept in memory for this request, when it is exactly what the database would
+        give now (bot/groups/cache.py); None sends the request the usual way."""
+        cache = self.cache
+        assert cache is not None
+        found = self._kept_candidate(inbound)
+        if found is None:
+            return await self._kept_for_someone_new(inbound)
+        generation = cache.generations.fresh(found[2])
+        if generation is None:
+            try:
+                generation = await cache.generations.current()
+            except Exception as exc:  # noqa: BLE001 - the usual way will meet and report the same trouble
+                log.warning("cache check failed: %s", type(exc).__name__)
+                return None
+        reply = self._if_current(found, generation)
+        if reply is None and generation is not None and found[1].listing == generation[0]:
+            # The listing is current, the person's facts are not (someone's changed): read theirs.
+            return await self._kept_for_someone_new(inbound)
+        return reply
+
+    async def _kept_for_someone_new(self, inbound: Inbound) -> Reply | None:
+        """A kept listing for someone this process holds nothing current about: their kept facts
+        and the generation in one plain statement, then the listing if it is still current."""
+        cache = self.cache
+        assert cache is not None
+        command = self._asks_listing(inbound)
+        if command is None or not cache.any_listing(command.query):
+            return None
+        actor = inbound.actor
+        try:
+            async with cache.generations.engine.connect() as conn:
+                row = (await conn.execute(KNOWN_FACTS, {"platform": actor.platform, "tenant": actor.tenant, "user_id": actor.user_id})).first()
+                await conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - the usual way will meet and report the same trouble
+            log.warning("cache check failed: %s", type(exc).__name__)
+            return None
+        if row is None or row[4] is None or row[5] is None:
+            return None  # a first contact, or no counter
+        person_id, language, timezone, has_email = row[0], row[1], row[2], bool(row[3])
+        generation = (int(row[4]), int(row[5]))
+        if inbound.profile is not None and inbound.profile.email and not has_email:
+            return None  # identifying them would fill in their e-mail
+        cache.generations.saw(generation)
+        cache.remember_person(actor, Known(person_id, language, timezone, has_email, generation[1]))
+        kept = self._kept_listing(inbound, language, timezone)
+        if kept is None or kept[0].listing != generation[0]:
+            return None
+        cache.hits += 1
+        return kept[0].reply
+
+    def _kept_candidate(self, inbound: Inbound) -> tuple[Known, KeptListing, datetime] | None:
+        """The person and the listing kept for this request, still to be checked against the
+        current generation; None when the request is not one a kept answer can serve."""
+        cache = self.cache
+        assert cache is not None
+        known = cache.person(inbound.actor)
+        if known is None:
+            return None
+        if inbound.profile is not None and inbound.profile.email and not known.has_email:
+            return None  # identifying them would fill in their e-mail
+        kept = self._kept_listing(inbound, known.language, known.timezone)
+        if kept is None:
+            return None
+        return known, kept[0], kept[1]
+
+    def _kept_listing(self, inbound: Inbound, language: str, timezone: str | None) -> tuple[KeptListing, datetime] | None:
+        """The listing kept for what this request asks, in this language and zone, if it still
+        holds at this moment (its generation is for the caller to check)."""
+        cache = self.cache
+        assert cache is not None
+        command = self._asks_listing(inbound)
+        if command is None:
+            return None
+        kept = cache.listing(cache.listing_key(command.query, language, timezone))
+        if kept is None:
+            return None
+        now = self.clock()
+        if now >= kept.until:
+            return None
+        return kept, now
+
+    def _if_current(self, found: tuple[Known, KeptListing, datetime], generation: tuple[int, int] | None) -> Reply | None:
+        known, kept, _ = found
+        if generation is None or kept.listing != generation[0] or known.people != generation[1]:
+            return None
+        assert self.cache is not None
+        self.cache.hits += 1
+        return kept.reply
+
     async def _handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.clock()
         today = now.astimezone(self.settings.timezone).date()
@@ -67,6 +204,18 @@ class Bot:
             # follows (an anonymous concern above all) never shares a transaction with it. A
             # person already known wrote nothing, and an empty commit would only cost round trips.
             await session.commit()
+        generation = found.generation
+        if self.cache is not None and generation is not None and not found.changed:
+            self.cache.generations.saw(generation)
+            self.cache.remember_person(
+                inbound.actor, Known(person.id, person.language, person.timezone, person.email is not None, generation[1])
+            )
+            # Someone not kept (or kept before a change to people) asking for a kept listing:
+            # the generation read with them says whether it is still the database's.
+            kept = self._kept_listing(inbound, person.language, person.timezone)
+            if kept is not None and kept[0].listing == generation[0]:
+                self.cache.hits += 1
+                return kept[0].reply
         turn = Turn(
             session=session,
             person=person,
@@ -76,6 +225,8 @@ class Bot:
             settings=self.settings,
             inbound=inbound,
             memory=self.memory,
+            generation=generation if not found.changed else None,
+            cache=self.cache,
         )
         if inbound.event:
             handler = registry.events().get(inbound.event)

@@ -28,6 +28,11 @@ class Turn:
     settings: Settings
     inbound: Inbound
     memory: dict[str, Any] = field(default_factory=dict)
+    #: The cache generation read with the person (bot/groups/cache.py): everything this turn
+    #: reads is at least this new. None when unknown (a first contact, or no counter).
+    generation: tuple[int, int] | None = None
+    #: This process's ListingCache, for handlers whose answer may be kept; None when off.
+    cache: Any = None
 
     @property
     def today(self):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
@@ -24,6 +25,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -111,6 +113,9 @@ class SlackAdapter:
         self.directory = directory or Directory()
         self.seen = RecentIds()
         self.tasks: set[asyncio.Task] = set()
+        # Command answers as JSON, by the very Reply object: the core hands the same object to
+        # everyone a kept listing is for, and it is encoded once rather than once per request.
+        self._encoded: OrderedDict[int, tuple[Reply, str]] = OrderedDict()
         self.socket_handler = None
         self.bolt = self._bolt(runtime)
         self._listen()
@@ -277,12 +282,16 @@ class SlackAdapter:
 
     # --- slash commands ----------------------------------------------------------------------
 
-    async def _on_command(self, ack, body, context) -> None:
+    async def _on_command(self, ack, body, context) -> BoltResponse | None:
         try:
             inbound = from_command(body)
         except (Malformed, KeyError):
             await ack()
-            return
+            return None
+        kept = self._from_memory(inbound)
+        if kept is not None:
+            # Answered at once from what the core keeps: no task, no wait, no encoding.
+            return BoltResponse(status=200, body=self._command_json(kept))
         client = context.client
         work = self.spawn(self.answer(client, inbound))
         done, _ = await asyncio.wait({work}, timeout=self.ack_budget)
@@ -300,9 +309,35 @@ class SlackAdapter:
             origin = _origin(channel=body.get("channel_id"))
             self.spawn(self._open_form(client, trigger, reply, form, origin, body.get("response_url")))
             return
-        await ack(command_answer(reply))
         if reply.card is not None and reply.card.image is not None:
             self.spawn(self._send_image(client, inbound.actor, reply.card.image))
+        return BoltResponse(status=200, body=self._command_json(reply))
+
+    def _from_memory(self, inbound: Inbound) -> Reply | None:
+        """The core's kept answer, when it needs nothing first: the Slack profile is at hand
+        (so `answer` would not ask Slack for it) and the core can answer without waiting."""
+        from_memory = getattr(self.runtime.bot, "answer_from_memory", None)
+        if from_memory is None:
+            return None
+        hit, profile = self.directory.cached(inbound.actor.tenant, inbound.actor.user_id)
+        if not hit:
+            return None
+        try:
+            return from_memory(replace(inbound, profile=profile) if profile is not None else inbound)
+        except Exception as exc:  # noqa: BLE001 - the usual way answers instead
+            log.warning("slack: kept answer failed: %s", type(exc).__name__)
+            return None
+
+    def _command_json(self, reply: Reply) -> str:
+        found = self._encoded.get(id(reply))
+        if found is not None and found[0] is reply:
+            self._encoded.move_to_end(id(reply))
+            return found[1]
+        encoded = json.dumps(command_answer(reply))
+        self._encoded[id(reply)] = (reply, encoded)
+        while len(self._encoded) > 32:
+            self._encoded.popitem(last=False)
+        return encoded
 
     async def _answer_later(self, url: str, work: asyncio.Task) -> None:
         reply = await work

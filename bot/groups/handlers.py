@@ -10,7 +10,8 @@ from bot.catalogue import Translator
 from bot.groups.commands import misspelt_subcommand, DecideRequest, GroupInfo, GroupMembers, JoinGroup, LeaveGroup, ListGroups, MyGroups
 from bot.groups.directory import Ambiguous, Found, count_label, describe_eligibility, ineligible, resolve, search
 from bot.help import refusal_reply
-from bot.meetings.agenda import drop_future_rsvps, meeting_facts, mine_facts, next_meeting_facts
+from bot.groups.cache import KeptListing
+from bot.meetings.agenda import drop_future_rsvps, meeting_facts, mine_facts, next_meeting_facts_until
 from bot.parsing import Refusal
 from bot.people.identity import find_people
 from bot.roles import FACILITATOR
@@ -50,7 +51,7 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
         if near:
             return refusal_reply(Refusal("help.did_you_mean", {"word": cmd.query.split()[0], "suggestion": f"groups {near}"}, show_help=True), turn)
         return turn.reply("groups.none_found" if cmd.query else "groups.none_yet", query=cmd.query)
-    upcoming = await next_meeting_facts(turn, shown)
+    upcoming, until = await next_meeting_facts_until(turn, shown)
     sections = tuple(
         Card(
             title=f"{g.name} ({g.slug})",
@@ -66,7 +67,13 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
     )
     more = t("groups.more", count=total - len(shown)) if total > len(shown) else ""
     title = t("groups.found_title", query=cmd.query) if cmd.query else t("groups.list_title")
-    return card_reply(Card(title=title, body=more, sections=sections))
+    reply = card_reply(Card(title=title, body=more, sections=sections))
+    if turn.cache is not None and turn.generation is not None:
+        # The same answer for anyone reading this language in this zone: nothing in it is the
+        # person's own. Kept until the listing's generation moves or a shown meeting comes.
+        key = turn.cache.listing_key(cmd.query, turn.person.language, turn.person.timezone)
+        turn.cache.remember_listing(key, KeptListing(reply, turn.generation[0], until))
+    return reply
 
 
 async def group_info(cmd: GroupInfo, turn: Turn) -> Reply:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.hours import zone_of
@@ -66,18 +66,23 @@ async def skips(session: AsyncSession, meeting_ids: Iterable[int], after: dateti
     return {(meeting_id, at) for meeting_id, at in rows}
 
 
+# Built once with an expanding list of group ids, so SQLAlchemy compiles it once per process
+# rather than once per listing.
+_LIVE = (
+    select(Meeting)
+    .where(Meeting.group_id.in_(bindparam("group_ids", expanding=True)), Meeting.cancelled_at.is_(None))
+    .where((Meeting.recurrence != recurrence.ONCE) | (Meeting.local_start >= bindparam("since")))
+    .order_by(Meeting.id)
+)
+
+
 async def live_meetings(session: AsyncSession, group_ids: Iterable[int], now: datetime) -> list[Meeting]:
     """Meetings of these groups that may still take place: not cancelled, not a one-off long gone."""
-    ids = list(set(group_ids))
+    ids = sorted(set(group_ids))
     if not ids:
         return []
     yesterday = (now - timedelta(days=2)).replace(tzinfo=None)
-    rows = await session.execute(
-        select(Meeting)
-        .where(Meeting.group_id.in_(ids), Meeting.cancelled_at.is_(None))
-        .where((Meeting.recurrence != recurrence.ONCE) | (Meeting.local_start >= yesterday))
-        .order_by(Meeting.id)
-    )
+    rows = await session.execute(_LIVE, {"group_ids": ids, "since": yesterday})
     return list(rows.scalars())
 
 
@@ -108,6 +113,16 @@ async def is_skipped(session: AsyncSession, occurrence: Occurrence) -> bool:
 
 async def next_per_group(session: AsyncSession, group_ids: Iterable[int], now: datetime) -> dict[int, Occurrence]:
     """The soonest occurrence of each group's meetings, for groups that have one."""
+    return (await next_per_group_until(session, group_ids, now))[0]
+
+
+async def next_per_group_until(
+    session: AsyncSession, group_ids: Iterable[int], now: datetime, keep_at_most: timedelta = timedelta(hours=1)
+) -> tuple[dict[int, Occurrence], datetime]:
+    """`next_per_group`, and until when that answer holds (at most `keep_at_most` from now):
+    the moment the soonest of those occurrences takes place, or a later meeting comes within
+    the horizon for a group that has none before it. Nothing else changes it but a change to
+    the meetings themselves."""
     meetings = await live_meetings(session, group_ids, now)
     # A weekly meeting's next time is within two weeks, so most groups are answered without
     # looking a year ahead; only the rest are looked for further out.
@@ -116,7 +131,13 @@ async def next_per_group(session: AsyncSession, group_ids: Iterable[int], now: d
         waiting = [m for m in meetings if m.group_id not in soonest]
         for occurrence in await upcoming(session, waiting, now, now + horizon):
             soonest.setdefault(occurrence.meeting.group_id, occurrence)
-    return soonest
+    until = min([now + keep_at_most, *(o.at for o in soonest.values())])
+    waiting = [m for m in meetings if m.group_id not in soonest]
+    if waiting:
+        beyond = await upcoming(session, waiting, now + HORIZON, now + HORIZON + keep_at_most)
+        if beyond:
+            until = min(until, beyond[0].at - HORIZON)
+    return soonest, until
 
 
 async def active_member(session: AsyncSession, person_id: int, group_id: int) -> bool:
@@ -138,10 +159,15 @@ async def may_see(turn: Turn, group: Group) -> bool:
 
 async def next_meeting_facts(turn: Turn, groups: Sequence[Group]) -> dict[int, tuple[Fact, ...]]:
     """For `groups list`: each listed group's next meeting, as a field of its card."""
+    return (await next_meeting_facts_until(turn, groups))[0]
+
+
+async def next_meeting_facts_until(turn: Turn, groups: Sequence[Group]) -> tuple[dict[int, tuple[Fact, ...]], datetime]:
+    """`next_meeting_facts`, and until when they hold (see `next_per_group_until`)."""
     shown = [g for g in groups if g.listed]
-    nexts = await next_per_group(turn.session, (g.id for g in shown), turn.now)
+    nexts, until = await next_per_group_until(turn.session, (g.id for g in shown), turn.now)
     zone_here = viewer_zone(turn)
-    return {gid: (Fact(turn.t("meetings.field_next"), when(turn.t, o.at, zone_here)),) for gid, o in nexts.items()}
+    return {gid: (Fact(turn.t("meetings.field_next"), when(turn.t, o.at, zone_here)),) for gid, o in nexts.items()}, until
 
 
 async def meeting_facts(turn: Turn, group: Group) -> list[Fact]:

@@ -13,6 +13,9 @@ from bot.catalogue import language_for
 from bot.roles import Roles
 from bot.types import Profile, UserRef
 from storage.models import Person, PlatformLink, RoleGrant
+from storage.models.groups import GENERATION_COLUMNS
+
+Generation = tuple[int, int]  # (listing, people): see bot/groups/cache.py
 from storage.search import starts_with
 
 
@@ -28,12 +31,16 @@ class Identified:
     person: Person
     roles: Roles
     changed: bool
+    #: The cache generation read in the same statement as the person (None on a first contact):
+    #: what this turn reads is at least as new as this (bot/groups/cache.py).
+    generation: Generation | None = None
 
 
 # Someone already known and their role grants, in one round trip: every request starts here.
 # Built once, so SQLAlchemy finds its compiled form in the statement cache without rebuilding it.
+# The cache generation comes in the same statement, so it is read in the same snapshot.
 _KNOWN = (
-    select(Person, RoleGrant.role, RoleGrant.group_id)
+    select(Person, RoleGrant.role, RoleGrant.group_id, *GENERATION_COLUMNS)
     .join(PlatformLink, PlatformLink.person_id == Person.id)
     .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
     .where(
@@ -43,6 +50,17 @@ _KNOWN = (
     )
 )
 _ROLES = select(RoleGrant.role, RoleGrant.group_id).where(RoleGrant.person_id == bindparam("person_id"))
+# What the in-process copy keeps of someone already known (bot/groups/cache.py `Known`), with the
+# generation, as plain columns: no ORM object, no roles, no transaction to commit.
+KNOWN_FACTS = (
+    select(Person.id, Person.language, Person.timezone, Person.email.is_not(None), *GENERATION_COLUMNS)
+    .join(PlatformLink, PlatformLink.person_id == Person.id)
+    .where(
+        PlatformLink.platform == bindparam("platform"),
+        PlatformLink.tenant == bindparam("tenant"),
+        PlatformLink.user_id == bindparam("user_id"),
+    )
+)
 
 
 async def identify(session: AsyncSession, actor: UserRef, profile: Profile | None, locale: str | None, today: date) -> Person:
@@ -55,7 +73,9 @@ async def identify_with_roles(session: AsyncSession, actor: UserRef, profile: Pr
     rows = (await session.execute(_KNOWN, {"platform": actor.platform, "tenant": actor.tenant, "user_id": actor.user_id})).all()
     if rows:
         person = rows[0][0]
-        roles = Roles.from_grants([(role, group_id) for _, role, group_id in rows if role is not None])
+        roles = Roles.from_grants([(role, group_id) for _, role, group_id, _, _ in rows if role is not None])
+        listing, people = rows[0][3], rows[0][4]
+        generation = (int(listing), int(people)) if listing is not None and people is not None else None
         changed = False
         if profile and profile.email and person.email is None:
             email = clean_email(profile.email)
@@ -63,7 +83,7 @@ async def identify_with_roles(session: AsyncSession, actor: UserRef, profile: Pr
                 person.email = email
                 await session.flush()
                 changed = True
-        return Identified(person, roles, changed)
+        return Identified(person, roles, changed, generation)
     person = await _first_contact(session, actor, profile, locale, today)
     # Someone already on the roster (found by e-mail) may have been given roles before.
     grants = await session.execute(_ROLES, {"person_id": person.id})

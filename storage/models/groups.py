@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -13,6 +13,17 @@ from storage.models.base import Base, UTCDateTime
 
 class Group(Base):
     __tablename__ = "affinity_group"
+    # `groups` lists the listed groups by name: this index hands them over in that order.
+    __table_args__ = (
+        Index(
+            "ix_affinity_group_listed_name",
+            func.lower(text("name")),
+            "name",
+            "id",
+            sqlite_where=text("listed"),
+            postgresql_where=text("listed"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -66,3 +77,26 @@ class Membership(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CacheGeneration(Base):
+    """One row of two counters that database triggers raise in the transaction of every change
+    that can alter what a process keeps in memory (bot/groups/cache.py): `listing` for groups,
+    memberships, meetings and their skips; `people` for a person's kept facts (e-mail, language,
+    time zone), deletion, platform links and role grants. A copy read at generation g is current
+    while the counter still reads g.
+    """
+
+    __tablename__ = "cache_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing: Mapped[int] = mapped_column(BigInteger, default=0)
+    people: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+#: The two counters as columns of another statement, so data and the generation it was read at
+#: come from one snapshot: `select(..., *GENERATION_COLUMNS)`.
+GENERATION_COLUMNS = (
+    select(CacheGeneration.listing).where(CacheGeneration.id == 1).scalar_subquery().label("gen_listing"),
+    select(CacheGeneration.people).where(CacheGeneration.id == 1).scalar_subquery().label("gen_people"),
+)
