@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, text
 
+from bench.core import _ensure_pg_database
 from bench.district import _bulk
 from bot.catalogue import Translator
 from bot.concerns.digest import gather_digest, queue_digest, render_digest, weekly_counts
@@ -144,19 +145,6 @@ async def main() -> None:
                 print(f"[PostgreSQL] skipped: {type(exc).__name__}: {exc}")
                 continue
         await measure(url, args.runs, args.concerns, args.people)
-
-
-async def _ensure_pg_database(url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    conn = await asyncpg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password, database="postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database):
-            await conn.execute(f'CREATE DATABASE "{parsed.database}"')
-    finally:
-        await conn.close()
 
 
 if __name__ == "__main__":

@@ -190,12 +190,7 @@ async def drain_outbox(
         concurrency=concurrency or CONCURRENCY,
         lease=timedelta(seconds=lease) if lease else LEASE,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-    except (NotImplementedError, RuntimeError):
-        pass
+    stop = _stop_on_sigterm()
     waiting = 0
     try:
         while not stop.is_set():
@@ -214,7 +209,7 @@ async def drain_outbox(
                 pass
     finally:
         try:
-            loop.remove_signal_handler(signal.SIGTERM)
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
         except (NotImplementedError, RuntimeError):
             pass
         await close_gateways(gateways)
@@ -253,6 +248,19 @@ def build_web_app(runtime: Runtime):
     return app
 
 
+def _stop_on_sigterm():
+    """An event set when the process is asked to stop (systemd, Docker or Kubernetes send SIGTERM)."""
+    import asyncio
+    import signal
+
+    stop = asyncio.Event()
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):
+        pass
+    return stop
+
+
 def settle_heap() -> None:
     """Once the server has started: keep what start-up loaded (modules, the catalogue, SDK
     schemas — some 200,000 objects) out of every later garbage collection. A full collection
@@ -282,9 +290,6 @@ def _platform_attachers():
 async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True) -> None:
     """Serve HTTP until interrupted (Ctrl-C or SIGTERM), with the jobs and the outbox dispatcher
     unless `scheduler` is off (extra replicas behind a load balancer)."""
-    import asyncio
-    import signal
-
     from aiohttp import web
 
     app = build_web_app(runtime)
@@ -303,12 +308,7 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
         gateways = platform_gateways(runtime)
         timers = Scheduler(runtime.sessions, runtime.settings, Dispatcher(runtime.sessions, gateways, runtime.clock), runtime.clock)
         timers.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-    except (NotImplementedError, RuntimeError):
-        pass
+    stop = _stop_on_sigterm()
     try:
         await stop.wait()
     finally:

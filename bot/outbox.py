@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.types import ConversationRef, Reply
 from storage.models import OutboxItem
+from storage.upsert import insert_or_keep
 
 
 async def enqueue(
@@ -48,13 +49,7 @@ async def enqueue(
         next_attempt_at=not_before or now,
         created_at=now,
     )
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(OutboxItem).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = await session.execute(stmt)
+    result = await session.execute(insert_or_keep(session, OutboxItem, ("key",)).values(**values))
     return bool(result.rowcount)
 
 

@@ -28,10 +28,11 @@ from bot.concerns.commands import (
     ViewConcern,
 )
 from bot.concerns.throttle import ConcernThrottle
+from bot.people.identity import district_sites
 from bot.roles import DEI_OFFICE
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Form, Input, Option, Reply
-from storage.models import Concern, ConcernMessage, Person
+from storage.models import Concern, ConcernMessage
 
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -56,11 +57,7 @@ def _category_label(turn: Turn, key: str) -> str:
 
 
 async def _sites(turn: Turn) -> list[str]:
-    configured = list(turn.settings.district.sites)
-    if configured:
-        return configured
-    rows = await turn.session.execute(select(Person.site).where(Person.site.is_not(None)).distinct())
-    return sorted(rows.scalars())
+    return await district_sites(turn.session, turn.settings.district)
 
 
 async def open_form(cmd: OpenConcernForm, turn: Turn) -> Reply:

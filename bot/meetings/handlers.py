@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -49,6 +49,19 @@ async def _meeting(turn: Turn, meeting_id: int) -> tuple[Meeting, Group] | Reply
     group = await turn.session.get(Group, meeting.group_id)
     assert group is not None
     return meeting, group
+
+
+async def _named_date(turn: Turn, meeting: Meeting, day: date, skipped: str) -> Occurrence | Reply:
+    """The occurrence of `meeting` on `day`, if it has one that has not begun; `skipped` names the
+    refusal for a date already cancelled."""
+    occurrence = await agenda.on_day(turn.session, meeting, day)
+    if occurrence is None:
+        return turn.refuse("meetings.no_occurrence_on", id=meeting.id, day=day.isoformat())
+    if occurrence.at <= turn.now:
+        return turn.refuse("meetings.occurrence_started", id=meeting.id, day=day.isoformat())
+    if await agenda.is_skipped(turn.session, occurrence):
+        return turn.refuse(skipped, id=meeting.id, day=day.isoformat())
+    return occurrence
 
 
 async def _needs_facilitator(turn: Turn, group: Group) -> Reply:
@@ -192,13 +205,9 @@ async def cancel_meeting(cmd: CancelMeeting, turn: Turn) -> Reply:
     if meeting.cancelled_at is not None:
         return turn.refuse("meetings.already_cancelled", id=meeting.id)
     if cmd.day is not None:
-        occurrence = await agenda.on_day(turn.session, meeting, cmd.day)
-        if occurrence is None:
-            return turn.refuse("meetings.no_occurrence_on", id=meeting.id, day=cmd.day.isoformat())
-        if occurrence.at <= turn.now:
-            return turn.refuse("meetings.occurrence_started", id=meeting.id, day=cmd.day.isoformat())
-        if await agenda.is_skipped(turn.session, occurrence):
-            return turn.refuse("meetings.already_skipped", id=meeting.id, day=cmd.day.isoformat())
+        occurrence = await _named_date(turn, meeting, cmd.day, skipped="meetings.already_skipped")
+        if isinstance(occurrence, Reply):
+            return occurrence
         turn.session.add(MeetingSkip(meeting_id=meeting.id, occurs_at=occurrence.at, cancelled_at=turn.now))
         told = await _tell_and_forget(turn, meeting, group, occurrence)
         turn.audit("meeting_occurrence_cancelled", group_id=group.id, detail=f"meeting {meeting.id} {occurrence.at.isoformat()}")
@@ -264,13 +273,9 @@ async def answer_rsvp(cmd: AnswerRsvp, turn: Turn) -> Reply:
     if meeting.cancelled_at is not None:
         return turn.refuse("meetings.already_cancelled", id=meeting.id)
     if cmd.day is not None:
-        occurrence = await agenda.on_day(turn.session, meeting, cmd.day)
-        if occurrence is None:
-            return turn.refuse("meetings.no_occurrence_on", id=meeting.id, day=cmd.day.isoformat())
-        if occurrence.at <= turn.now:
-            return turn.refuse("meetings.occurrence_started", id=meeting.id, day=cmd.day.isoformat())
-        if await agenda.is_skipped(turn.session, occurrence):
-            return turn.refuse("meetings.occurrence_cancelled", id=meeting.id, day=cmd.day.isoformat())
+        occurrence = await _named_date(turn, meeting, cmd.day, skipped="meetings.occurrence_cancelled")
+        if isinstance(occurrence, Reply):
+            return occurrence
     else:
         occurrence = await agenda.next_of(turn.session, meeting, turn.now)
         if occurrence is None:

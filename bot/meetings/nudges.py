@@ -49,6 +49,7 @@ from bot.meetings.wording import occurrence_card, when
 from bot.outbox import Outgoing, enqueue_many
 from bot.types import Reply
 from storage.models import Group, Meeting, Membership, NudgeHorizon, NudgePlan, Person, Rsvp
+from storage.upsert import add_missing
 
 KIND = "nudge"
 #: How far beyond its longest reminder a meeting's occurrences are planned at a time.
@@ -197,17 +198,7 @@ async def _zones(session: AsyncSession, settings: Settings) -> list[ZoneInfo]:
 
 
 async def _insert_plans(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(NudgePlan).on_conflict_do_nothing(index_elements=["meeting_id", "occurs_at", "label", "zone"])
-    connection = await session.connection()
-    for start in range(0, len(rows), 5000):
-        await connection.execute(statement, rows[start : start + 5000])
+    await add_missing(session, NudgePlan, ("meeting_id", "occurs_at", "label", "zone"), rows)
 
 
 # --- sending ------------------------------------------------------------------------------------

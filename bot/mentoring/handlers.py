@@ -12,6 +12,7 @@ from bot.catalogue import Translator
 from bot.mentoring.commands import AnswerOffer, EndMatch, JoinMentoring, LeaveMentoring, MentorHome, MentorStatus, PauseMentoring, RunMatching
 from bot.mentoring.matching import MAX_CAPACITY, THEMES, plan_matches
 from bot.mentoring.pool import GRADE_BANDS, LANGUAGES, LIVE, active_group_ids, language_name, load_pool, reasons_json, say_reasons, weights_of
+from bot.people.identity import district_sites
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Form, Input, Option, Reply
 from storage.models import Group, MentorMatch, MentorProfile, Person
@@ -87,11 +88,7 @@ async def _member_groups(turn: Turn) -> list[Group]:
 
 
 async def _sites(turn: Turn) -> list[str]:
-    configured = list(turn.settings.district.sites)
-    if configured:
-        return configured
-    rows = await turn.session.execute(select(Person.site).where(Person.site.is_not(None)).distinct())
-    return sorted(rows.scalars())
+    return await district_sites(turn.session, turn.settings.district)
 
 
 def _many(value: Any) -> list[str]:

@@ -19,6 +19,7 @@ from bot.hours import next_working_moment, zone_of
 from bot.onboarding.messages import groups_taken, groups_to_offer, listed_groups, step_reply
 from bot.onboarding.steps import Step, steps_of
 from storage.models import Group, OnboardingJourney, OutboxItem, Person
+from storage.upsert import add_missing
 
 #: A start date at most this many days ago (or still to come) makes someone new staff.
 NEW_STAFF_DAYS = 30
@@ -72,19 +73,10 @@ async def start_roster_journeys(session: AsyncSession, started: Sequence[tuple[i
     await _insert_journeys(session, values)
 
 
-async def _insert_journeys(session: AsyncSession, values: list[dict], chunk: int = 5_000) -> None:
-    if not values:
-        return
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    # ON CONFLICT DO NOTHING: a person who already has a journey (from another platform, an
-    # earlier import, or a race with one) keeps it, and the insert stays one statement per chunk.
-    statement = dialect_insert(OnboardingJourney).on_conflict_do_nothing(index_elements=["person_id"])
-    for start in range(0, len(values), chunk):
-        await session.execute(statement, values[start : start + chunk])
+async def _insert_journeys(session: AsyncSession, values: list[dict]) -> None:
+    # A person who already has a journey (from another platform, an earlier import, or a race
+    # with one) keeps it, and the insert stays one statement per chunk.
+    await add_missing(session, OnboardingJourney, ("person_id",), values)
 
 
 async def queue_onboarding(session: AsyncSession, settings: Settings, now: datetime) -> int:

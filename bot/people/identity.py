@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import language_for
+from bot.config import District
 from bot.roles import Roles
 from bot.types import Profile, UserRef
 from storage.models import Person, PlatformLink, RoleGrant
@@ -147,3 +148,11 @@ async def find_people(
     candidates = list((await session.execute(query.where(starts_with(func.lower(Person.name), lowered)))).scalars())
     exact = [p for p in candidates if p.name.casefold() == lowered]
     return exact or candidates
+
+
+async def district_sites(session: AsyncSession, district: District) -> list[str]:
+    """The district's sites: as configured, or else every site someone on the roster works at."""
+    if district.sites:
+        return list(district.sites)
+    rows = await session.execute(select(Person.site).where(Person.site.is_not(None)).distinct())
+    return sorted(rows.scalars())
