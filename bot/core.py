@@ -18,6 +18,7 @@ from bot.help import refusal_reply
 from bot.parsing import Command, Refusal, parse
 from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles
 from bot.turn import Turn
+from bot.typed_text import cleaned
 from bot.types import RUN_COMMAND, Inbound, Profile, Reply, UserRef
 
 log = logging.getLogger("affinity.core")
@@ -41,6 +42,7 @@ class Bot:
 
     async def handle(self, inbound: Inbound) -> Reply:
         """Answer one thing a person did. A refusal or a failure changes nothing."""
+        inbound = cleaned(inbound)
         if self.cache is not None:
             kept = await self._kept(inbound)
             if kept is not None:
@@ -99,7 +101,7 @@ class Bot:
         for the generation (a read within the check interval); None otherwise. Never waits."""
         if self.cache is None:
             return None
-        found = self._kept_candidate(inbound)
+        found = self._kept_candidate(cleaned(inbound))
         if found is None:
             return None
         return self._if_current(found, self.cache.generations.fresh(found[2]))
