@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -17,6 +18,20 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 ALIASES = {"ayuda": "help", "grupos": "groups", "ajustes": "settings", "privacidad": "privacy", "olvidarme": "forget-me",
            "anunciar": "announce", "bienvenida": "onboarding", "reunion": "meeting", "reunión": "meeting", "inquietud": "concern",
            "si": "yes", "sí": "yes", "s": "yes", "y": "yes", "ok": "yes", "n": "no", "cancel": "no", "cancelar": "no"}
+
+
+#: Largest number a person may type for an id or a count: every id column holds it (PostgreSQL
+#: `integer`), so a longer number is a sentence, never an overflow.
+MAX_NUMBER = 2**31 - 1
+_NUMBER = re.compile(r"#?([0-9]{1,10})")
+
+
+def read_number(word: str | None, most: int = MAX_NUMBER) -> int | None:
+    """`word` as a whole number from 0 to `most` (ASCII digits, an optional leading `#`), else None."""
+    match = _NUMBER.fullmatch(word or "")
+    if not match or int(match.group(1)) > most:
+        return None
+    return int(match.group(1))
 
 
 class Command:

@@ -39,7 +39,7 @@ class ConsoleChat:
     async def send_line(self, line: str, more: AsyncIterator[str] | None = None) -> Rendered:
         """Say one line; a number picks a button of the last reply. Returns what was shown."""
         stripped = line.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
             button = self.choices[int(stripped) - 1]
             inbound = self._inbound(action=Action(button.action_id, button.value))
         else:

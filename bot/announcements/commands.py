@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing import Args, Command, Refusal, Spec
+from bot.parsing import Args, Command, Refusal, Spec, read_number
 
 #: Longest announcement accepted; longer ones are refused with their length, never cut.
 MAX_ANNOUNCEMENT = 3000
@@ -47,9 +47,10 @@ def _announce(args: Args) -> Command | Refusal:
 
 def _decision(make):
     def build(args: Args) -> Command | Refusal:
-        if len(args.words) != 1 or not args.words[0].isdigit():
+        number = read_number(args.words[0]) if len(args.words) == 1 else None
+        if number is None:
             return Refusal("announcements.bad_id")
-        return make(int(args.words[0]))
+        return make(number)
 
     return build
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing import Args, Command, Refusal, Spec, no_args
+from bot.parsing import Args, Command, Refusal, Spec, no_args, read_number
 
 CADENCES = ("weekly", "biweekly", "monthly")
 #: The longest snooze, in weeks: longer is "off", which the person can say.
@@ -53,9 +53,10 @@ def _opt(on: bool):
 
 
 def _snooze(args: Args) -> Command | Refusal:
-    if len(args.words) != 1 or not args.words[0].isdigit() or int(args.words[0]) > MAX_SNOOZE_WEEKS:
+    weeks = read_number(args.words[0], most=MAX_SNOOZE_WEEKS) if len(args.words) == 1 else None
+    if weeks is None:
         return Refusal("intros.snooze_how", {"most": MAX_SNOOZE_WEEKS})
-    return IntrosSnooze(int(args.words[0]))
+    return IntrosSnooze(weeks)
 
 
 def _avoid(args: Args) -> Command | Refusal:
@@ -65,9 +66,10 @@ def _avoid(args: Args) -> Command | Refusal:
 
 
 def _met(args: Args) -> Command | Refusal:
-    if len(args.words) != 2 or not args.words[0].isdigit() or args.words[1].lower() not in ("yes", "no"):
+    number = read_number(args.words[0]) if len(args.words) == 2 else None
+    if number is None or args.words[1].lower() not in ("yes", "no"):
         return Refusal("intros.met_how")
-    return IntrosMet(int(args.words[0]), args.words[1].lower() == "yes")
+    return IntrosMet(number, args.words[1].lower() == "yes")
 
 
 def _group_intros(args: Args) -> Command | Refusal:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from bot.meetings.recurrence import BIWEEKLY, MONTHLY_WORD, ONCE, WEEKLY_WORD
-from bot.parsing import Args, Command, Refusal, Spec, close_word
+from bot.parsing import Args, Command, Refusal, Spec, close_word, read_number
 
 #: Longest location or link a meeting keeps; a longer one is refused with its length.
 MAX_LOCATION = 500
@@ -33,7 +33,6 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _DATE_LIKE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _ZONE_FLAG = re.compile(r"(?:^|(?<=\s))--(?:tz|timezone)(?:=(\S*)|\s+(\S+))?(?=\s|$)", re.IGNORECASE)
-_ID = re.compile(r"#?([0-9]{1,9})")
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,10 @@ def read_time(text: str) -> time | Refusal:
 
 
 def read_id(text: str) -> int | Refusal:
-    match = _ID.fullmatch(text)
-    if not match:
+    number = read_number(text)
+    if number is None:
         return Refusal("meetings.bad_id", {"value": text[:40]})
-    return int(match.group(1))
+    return number
 
 
 def _next_word(text: str) -> tuple[str, str, bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing import Args, Command, Refusal, Spec, no_args
+from bot.parsing import Args, Command, Refusal, Spec, no_args, read_number
 
 ROLES = ("mentor", "mentee")
 
@@ -65,9 +65,10 @@ def _match(args: Args) -> Command | Refusal:
 
 def _with_match_id(make, usage: str):
     def build(args: Args) -> Command | Refusal:
-        if len(args.words) != 1 or not args.words[0].lstrip("#").isdigit():
+        number = read_number(args.words[0]) if len(args.words) == 1 else None
+        if number is None:
             return Refusal("mentoring.which_match", {"usage": usage})
-        return make(int(args.words[0].lstrip("#")))
+        return make(number)
 
     return build
 

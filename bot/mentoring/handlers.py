@@ -14,6 +14,7 @@ from bot.mentoring.matching import MAX_CAPACITY, THEMES, plan_matches
 from bot.mentoring.pool import GRADE_BANDS, LANGUAGES, LIVE, active_group_ids, language_name, load_pool, reasons_json, say_reasons, weights_of
 from bot.people.identity import district_sites
 from bot.turn import Turn
+from bot.parsing import read_number
 from bot.types import Button, Card, Fact, Form, Input, Option, Reply
 from storage.models import Group, MentorMatch, MentorProfile, Person
 
@@ -130,10 +131,11 @@ async def submit_profile(values: Mapping[str, Any], context: str, turn: Turn) ->
     mine = await active_group_ids(turn.session, turn.person.id)
     chosen: list[int] = []
     for raw in _many(values.get("match_groups")):
-        if not raw.isdigit() or int(raw) not in mine:
+        group_id = read_number(raw)
+        if group_id not in mine:
             # Only groups the person belongs to, and only by their own choice.
             return turn.refuse("mentoring.bad_group")
-        chosen.append(int(raw))
+        chosen.append(group_id)
     themes: dict[str, int] = {}
     for theme in THEMES:
         level = _one(values.get(f"theme_{theme}"))
@@ -145,9 +147,9 @@ async def submit_profile(values: Mapping[str, Any], context: str, turn: Turn) ->
     capacity = None
     if role == "mentor":
         raw = _one(values.get("capacity")) or "1"
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_CAPACITY:
+        capacity = read_number(raw, most=MAX_CAPACITY)
+        if not capacity:
             return turn.refuse("mentoring.bad_capacity", most=MAX_CAPACITY)
-        capacity = int(raw)
     profile = next((p for p in await _profiles(turn) if p.role == role), None)
     if profile is None:
         profile = MentorProfile(person_id=turn.person.id, role=role, created_at=turn.now)
