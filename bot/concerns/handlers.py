@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import func, select
@@ -110,11 +111,28 @@ async def submit(values: Mapping[str, Any], context: str, turn: Turn) -> Reply:
     return card_reply(Card(title=t("concerns.filed_title"), body=t("concerns.filed_body", code=shown), fields=(Fact(t("concerns.field_code"), shown),)))
 
 
+#: Wrong case codes one person may type within an hour before `concern status` and `concern
+#: followup` stop looking (SPEC §4.3: an in-memory, expiring counter, never written down).
+CODE_GUESSES_PER_HOUR = 10
+
+
 async def _by_code(turn: Turn, text: str) -> Concern | None:
     code = parse_case_code(text)
     if code is None:
         return None
     return (await turn.session.execute(select(Concern).where(Concern.code_hash == code_hash(code)))).scalar_one_or_none()
+
+
+async def _by_reporter_code(turn: Turn, text: str) -> Concern | Reply:
+    """The case a reporter's code opens, or the refusal: unknown code, or too many wrong ones."""
+    guesses = turn.memory.setdefault("concern_code_guesses", ConcernThrottle(limit=CODE_GUESSES_PER_HOUR, window=timedelta(hours=1)))
+    if guesses.exhausted(turn.inbound.actor, turn.now):
+        return turn.refuse("concerns.too_many_codes", most=CODE_GUESSES_PER_HOUR)
+    concern = await _by_code(turn, text)
+    if concern is None:
+        guesses.record(turn.inbound.actor, turn.now)
+        return turn.refuse("concerns.no_such_code")
+    return concern
 
 
 async def _by_handle(turn: Turn, text: str) -> Concern | None:
@@ -139,9 +157,9 @@ def _thread(turn: Turn, messages: list[ConcernMessage]) -> tuple[Fact, ...]:
 
 async def status(cmd: ConcernStatus, turn: Turn) -> Reply:
     t = turn.t
-    concern = await _by_code(turn, cmd.code)
-    if concern is None:
-        return turn.refuse("concerns.no_such_code")
+    concern = await _by_reporter_code(turn, cmd.code)
+    if isinstance(concern, Reply):
+        return concern
     messages = await _messages(turn, concern)
     fields = (
         Fact(t("concerns.field_status"), t(f"concerns.status_{concern.status}")),
@@ -158,9 +176,9 @@ async def _add_message(turn: Turn, concern: Concern, author: str, text: str) -> 
 
 
 async def followup(cmd: ConcernFollowup, turn: Turn) -> Reply:
-    concern = await _by_code(turn, cmd.code)
-    if concern is None:
-        return turn.refuse("concerns.no_such_code")
+    concern = await _by_reporter_code(turn, cmd.code)
+    if isinstance(concern, Reply):
+        return concern
     if concern.status == "closed":
         return turn.refuse("concerns.closed_file_new")
     await _add_message(turn, concern, "reporter", cmd.text)

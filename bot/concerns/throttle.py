@@ -16,6 +16,8 @@ from bot.types import UserRef
 
 
 class ConcernThrottle:
+    """At most `limit` events per person within `window`: filings, or wrong case-code guesses."""
+
     def __init__(self, limit: int = 5, window: timedelta = timedelta(hours=24)) -> None:
         self.limit = limit
         self.window = window
@@ -26,13 +28,21 @@ class ConcernThrottle:
         return hmac.new(self._secret, f"{who.platform}\x00{who.tenant}\x00{who.user_id}".encode(), hashlib.sha256).digest()
 
     def allow(self, who: UserRef, now: datetime) -> bool:
-        """Count one filing for `who` unless they reached the limit within the window."""
-        self._expire(now)
-        times = self._seen.setdefault(self._key(who), deque())
-        if len(times) >= self.limit:
+        """Count one event for `who` unless they reached the limit within the window."""
+        if self.exhausted(who, now):
             return False
-        times.append(now)
+        self.record(who, now)
         return True
+
+    def exhausted(self, who: UserRef, now: datetime) -> bool:
+        """Whether `who` reached the limit within the window (counts nothing)."""
+        self._expire(now)
+        return len(self._seen.get(self._key(who), ())) >= self.limit
+
+    def record(self, who: UserRef, now: datetime) -> None:
+        """Count one event for `who`."""
+        self._expire(now)
+        self._seen.setdefault(self._key(who), deque()).append(now)
 
     def _expire(self, now: datetime) -> None:
         cutoff = now - self.window

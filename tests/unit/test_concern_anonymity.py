@@ -109,6 +109,27 @@ async def test_throttle_is_in_memory_and_expires(district, speaker, clock):
     assert not (await _file(rosa, "other", None, "after a day")).refused
 
 
+async def test_wrong_case_codes_are_throttled_in_memory(district, speaker, clock, captured_logs):
+    rosa = speaker("rosa.martinez")
+    code = CODE.search((await _file(rosa, "other", None, "The sign-up sheet excludes night staff.")).text).group(0)
+    guesser = speaker("maria.lopez")
+    await guesser.say("help")
+    before = await dump_rows(district)
+    for n in range(10):
+        wrong = await guesser.say(f"concern status 0000-0000-{n:05d}")
+        assert wrong.refused and "No case has that code" in wrong.text
+    # The eleventh try is refused even with the right code, for followups too; others are unaffected.
+    stopped = await guesser.say(f"concern status {code}")
+    assert stopped.refused and "10 wrong case codes" in stopped.text and stopped.card is None
+    assert (await guesser.say(f"concern followup {code} more")).refused
+    assert not (await rosa.say(f"concern status {code}")).refused
+    # Nothing about the guesses was written down: the database is as it was, the logs hold no count.
+    assert await dump_rows(district) == before
+    assert not any("0000-0000" in r.getMessage() for r in captured_logs.records)
+    clock.advance(hours=1, minutes=1)
+    assert not (await guesser.say(f"concern status {code}")).refused
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     who=st.sampled_from(["rosa.martinez", "jordan.reyes", "maria.lopez", "luis.hernandez"]),
