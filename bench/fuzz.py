@@ -1,0 +1,51 @@
+"""Hostile input at scale: every input path of tests/support/fuzz_*.py with ten thousand examples or more.
+
+    python -m bench.fuzz                          # every path, 10,000 examples each
+    python -m bench.fuzz --examples 500 --path "console line"
+
+The suite runs the same paths with a modest number of examples; this runs them long enough to
+find what a short run misses. Each path prints its name, the examples run and the time they
+took, and the run stops at the first broken promise with the smallest payload that breaks it.
+Record the figures in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import platform
+import sys
+
+import tests.support
+from tests.support import fuzz
+
+
+def paths() -> list[fuzz.InputPath]:
+    """Every `PATHS` of the modules tests/support/fuzz_*.py, in module order."""
+    found: list[fuzz.InputPath] = []
+    for module in sorted(m.name for m in pkgutil.iter_modules(tests.support.__path__) if m.name.startswith("fuzz_")):
+        found.extend(importlib.import_module(f"tests.support.{module}").PATHS)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=10_000)
+    parser.add_argument("--path", action="append", help="run only the path(s) of this name")
+    args = parser.parse_args(argv)
+    chosen = [p for p in paths() if not args.path or p.name in args.path]
+    if not chosen:
+        print(f"No input path is called {args.path}; there are: {', '.join(p.name for p in paths())}.", file=sys.stderr)
+        return 2
+    print(f"Python {platform.python_version()}, {args.examples:,} examples per path", flush=True)
+    print("| input path | examples | seconds | examples/s |")
+    print("|---|---|---|---|")
+    for path in chosen:
+        result = fuzz.run(path, args.examples)
+        print(f"| {result.name} | {result.examples:,} | {result.seconds:.1f} | {result.examples / result.seconds:,.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
