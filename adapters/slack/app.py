@@ -61,6 +61,8 @@ log = logging.getLogger("affinity.slack")
 ACK_BUDGET = 2.0
 #: Slack's replay window for signed requests.
 SIGNATURE_WINDOW = 300
+#: The largest body accepted; Slack's own payloads stay well under it.
+MAX_BODY = 1024 * 1024
 #: How long an event id is remembered, so Slack's retries of it are acknowledged and dropped.
 EVENT_MEMORY = 3600.0
 
@@ -86,6 +88,19 @@ class RecentIds:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return True
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None once it is known to exceed `limit` bytes: from Content-Length before
+    reading anything, and while reading for a chunked body (never more than `limit` is kept)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    data = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
 
 
 def signed(data: bytes, headers: Mapping[str, str], secret: str, now: float | None = None) -> bool:
@@ -207,9 +222,21 @@ class SlackAdapter:
     # --- HTTP --------------------------------------------------------------------------------
 
     async def post_events(self, request: web.Request) -> web.Response:
-        """`POST /slack/events`: commands, interactivity and events, signed by Slack."""
+        """`POST /slack/events`: commands, interactivity and events, signed by Slack.
+
+        In this order, each step before the next: the size (413 over MAX_BODY, from
+        Content-Length and again while reading), the signature over the raw bytes (401), the
+        parse with a bound on nesting, and the shape of every field we or slack-bolt read (400).
+        Nothing is parsed for a request that is not Slack's.
+        """
         try:
-            data = await request.read()
+            if not self.config.signing_secret:
+                raise web.HTTPNotFound()
+            data = await read_limited(request, MAX_BODY)
+            if data is None:
+                return web.Response(status=413, text="request body too large")
+            if not signed(data, request.headers, self.config.signing_secret):
+                return web.Response(status=401, text="invalid signature")
             try:
                 raw = data.decode("utf-8")
                 body = parse_body(raw, request.content_type)
@@ -217,14 +244,14 @@ class SlackAdapter:
             except (UnicodeDecodeError, ValueError):
                 problem = "malformed"
             if problem:
-                # A forged request learns nothing, not even that its body was wrong.
-                status = 400 if signed(data, request.headers, self.config.signing_secret) else 401
-                return web.Response(status=status, text="bad request" if status == 400 else "invalid signature")
+                return web.Response(status=400, text="bad request")
             response = await self.bolt.async_dispatch(_bolt_request(raw, body, request))
             if response.status == 404:
                 # Signed but not for us (an event we do not subscribe to): Slack must not retry it.
                 return web.Response(status=200)
             return await to_aiohttp_response(response)
+        except web.HTTPException:
+            raise
         except Exception as exc:  # noqa: BLE001 - the type only: a message could quote the payload
             log.error("slack: request failed: %s", type(exc).__name__)
             return web.Response(status=500, text="internal error")

@@ -29,22 +29,59 @@ class Malformed(ValueError):
 # --- bodies ---------------------------------------------------------------------------------
 
 
+#: The deepest nesting of arrays and objects a body may have. Slack's deepest payloads (a modal's
+#: blocks and state, rich text) stay under 20; Python's parser recurses once per level.
+MAX_DEPTH = 48
+#: The most fields a form-encoded body may have (a slash command has about fifteen).
+MAX_FIELDS = 64
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nesting(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest, counted without parsing it
+    (brackets inside strings do not count): a bound checked before the parser recurses."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def bounded_json(text: str) -> Any:
+    """`json.loads`, refusing a text nested deeper than MAX_DEPTH before parsing it."""
+    if nesting(text) > MAX_DEPTH:
+        raise Malformed("nested too deeply")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(type(exc).__name__) from None
+
+
 def parse_body(raw: str, content_type: str | None) -> dict[str, Any]:
     """The request body as Slack meant it: Events API JSON, a `payload=` JSON form, or a form.
 
     A form is read as a payload only when it has a `payload` field, so a slash command whose
-    text mentions the word "payload" stays a slash command.
+    text mentions the word "payload" stays a slash command. Called only on a body whose
+    signature has been checked; JSON is parsed with a bound on its nesting.
     """
     if not raw:
         raise Malformed("empty body")
-    try:
-        if (content_type or "").startswith("application/json") or raw.lstrip().startswith("{"):
-            body = json.loads(raw)
-        else:
-            fields = dict(parse_qsl(raw, keep_blank_values=True, strict_parsing=True))
-            body = json.loads(fields["payload"]) if "payload" in fields else fields
-    except (ValueError, KeyError) as exc:
-        raise Malformed(type(exc).__name__) from None
+    if (content_type or "").startswith("application/json") or raw.lstrip().startswith("{"):
+        body = bounded_json(raw)
+    else:
+        try:
+            fields = dict(parse_qsl(raw, keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FIELDS))
+        except ValueError as exc:
+            raise Malformed(type(exc).__name__) from None
+        body = bounded_json(fields["payload"]) if "payload" in fields else fields
     if not isinstance(body, dict) or not body:
         raise Malformed("not an object")
     return body

@@ -112,3 +112,68 @@ async def test_nothing_a_person_wrote_reaches_the_logs(workspace, captured_logs)
     assert secret_words not in logged
     assert MARIA.email not in logged
     assert not [r for r in captured_logs.records if r.name.startswith(("slack_bolt", "slack_sdk", "affinity.slack")) and r.levelno < logging.INFO]
+
+
+# --- the order of the checks: size, then signature, then a bounded parse ---------------------
+
+DEEP = {
+    "arrays": (b"[" * 200_000, "application/json"),
+    "objects": (b'{"a":' * 100_000, "application/json"),
+    "payload field": (b"payload=" + b"%5B" * 100_000, FORM),
+}
+
+
+@pytest.mark.parametrize("name", list(DEEP))
+async def test_a_deeply_nested_unsigned_body_gets_401_before_any_parsing(workspace, name):
+    body, content_type = DEEP[name]
+    async with workspace.session.post(workspace.base_url + "/slack/events", data=body, headers={"Content-Type": content_type}) as response:
+        assert response.status == 401
+    status, _ = await workspace.post(body, content_type, secret="not-the-signing-secret")
+    assert status == 401
+    await still_serving(workspace)
+
+
+@pytest.mark.parametrize("name", list(DEEP))
+async def test_a_deeply_nested_signed_body_gets_400_not_a_recursion_error(workspace, name):
+    body, content_type = DEEP[name]
+    status, _ = await workspace.post(body, content_type)
+    assert status == 400
+    await still_serving(workspace)
+
+
+async def test_json_nested_as_deep_as_slack_nests_it_is_parsed():
+    from adapters.slack.inbound import MAX_DEPTH, Malformed, bounded_json, nesting
+
+    assert nesting('{"a": "[[[[{{{{", "b": [[1]], "c": "\\\\\\"[["}') == 3
+    assert bounded_json("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+    with pytest.raises(Malformed):
+        bounded_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+
+
+TWO_MIB = b"payload=" + b"x" * (2 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("signed_too", [False, True], ids=["unsigned", "signed"])
+async def test_a_body_over_one_mebibyte_gets_413_from_its_content_length(workspace, signed_too):
+    headers = {"Content-Type": FORM, **(sign(TWO_MIB) if signed_too else {})}
+    async with workspace.session.post(workspace.base_url + "/slack/events", data=TWO_MIB, headers=headers) as response:
+        assert response.status == 413
+    await still_serving(workspace)
+
+
+async def test_a_chunked_body_over_one_mebibyte_gets_413_while_it_is_read(workspace):
+    async def chunks():
+        for start in range(0, len(TWO_MIB), 256 * 1024):
+            yield TWO_MIB[start : start + 256 * 1024]
+
+    headers = {"Content-Type": FORM, **sign(TWO_MIB)}
+    async with workspace.session.post(workspace.base_url + "/slack/events", data=chunks(), headers=headers) as response:
+        assert response.request_info.headers.get("Transfer-Encoding") == "chunked"
+        assert response.status == 413
+    await still_serving(workspace)
+
+
+async def test_a_body_just_under_the_limit_is_read_and_checked(workspace):
+    body = command_body("mine") + b"&filler=" + b"x" * (1024 * 1024 - 2048)
+    status, _ = await workspace.post(body, FORM)
+    assert status == 200
