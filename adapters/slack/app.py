@@ -204,8 +204,6 @@ class SlackAdapter:
 
     async def start_socket_mode(self, _app: web.Application | None = None) -> None:
         """Dial out to Slack with the app-level token: no public URL, no signatures to check."""
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
         web_client = AsyncWebClient(token=self.config.bot_token, base_url=self.config.api_url, logger=self.logger)
         try:
             # The Socket Mode client retries forever on any error; a token Slack refuses is a
@@ -216,7 +214,7 @@ class SlackAdapter:
                 raise ConfigError(
                     f"Slack refused SLACK_APP_TOKEN ({_code(exc)}): copy the app-level token with the connections:write scope from Basic Information > App-Level Tokens."
                 ) from None
-        self.socket_handler = AsyncSocketModeHandler(self.bolt, app_token=self.config.app_token, logger=self.logger, web_client=web_client)
+        self.socket_handler = _CheckedSocketModeHandler(self.bolt, app_token=self.config.app_token, logger=self.logger, web_client=web_client)
         await self.socket_handler.connect_async()
 
     # --- HTTP --------------------------------------------------------------------------------
@@ -399,10 +397,13 @@ class SlackAdapter:
         action_id = str(body["actions"][0].get("action_id") or "")
         if action_id.split(":", 1)[0] != RUN_PREFIX:
             return
-        self.spawn(self._press(context.client, body))
+        try:
+            inbound = from_action(body)
+        except Malformed:
+            return
+        self.spawn(self._press(context.client, body, inbound))
 
-    async def _press(self, client: AsyncWebClient, body: Mapping[str, Any]) -> None:
-        inbound = from_action(body)
+    async def _press(self, client: AsyncWebClient, body: Mapping[str, Any], inbound: Inbound) -> None:
         reply = await self.answer(client, inbound)
         if not reply.text and reply.card is None:
             return
@@ -485,7 +486,10 @@ class SlackAdapter:
         # Slack retries an event it thinks was lost (X-Slack-Retry-Num); each is handled once.
         if not self.seen.first(body.get("event_id")):
             return
-        inbound = from_event(body)
+        try:
+            inbound = from_event(body)
+        except Malformed:
+            return
         if inbound is None:
             return
         self.spawn(self._event(context.client, inbound))
@@ -506,6 +510,25 @@ class SlackAdapter:
             await client.views_publish(user_id=actor.user_id, view=home_view(reply))
         except SlackApiError as exc:
             log.warning("slack: could not publish Home: %s", _code(exc))
+
+
+def _CheckedSocketModeHandler(*args, **kwargs):
+    """slack-bolt's Socket Mode handler, with each envelope's payload checked as an HTTP body is
+    (adapters/slack/shapes.py) before bolt reads it; a payload of the wrong shape is acknowledged
+    and dropped, as a 400 would be."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.response import SocketModeResponse
+
+    class Checked(AsyncSocketModeHandler):
+        async def handle(self, client, req) -> None:  # type: ignore[override]
+            problem = shape_problem(req.payload) if isinstance(req.payload, dict) else "payload"
+            if problem:
+                log.warning("slack: dropped a Socket Mode payload of the wrong shape.")
+                await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+                return
+            await super().handle(client, req)
+
+    return Checked(*args, **kwargs)
 
 
 def _origin(*, channel: str | None = None, home: bool = False) -> dict[str, Any]:

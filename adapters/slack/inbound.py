@@ -11,6 +11,7 @@ import re
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 
+from adapters.slack.shapes import problem
 from bot.types import Action, ConversationRef, FormSubmission, Inbound, Profile, UserRef
 
 PLATFORM = "slack"
@@ -88,33 +89,8 @@ def parse_body(raw: str, content_type: str | None) -> dict[str, Any]:
 
 
 def shape_problem(body: Mapping[str, Any]) -> str | None:
-    """What is missing from a parsed body that our listeners rely on, or None."""
-    kind = body.get("type")
-    if "command" in body:
-        if not isinstance(body.get("command"), str) or not isinstance(body.get("user_id"), str):
-            return "command without user"
-        return None
-    if kind == "block_actions":
-        actions = body.get("actions")
-        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
-            return "no actions"
-        if not isinstance(body.get("user"), dict) or not isinstance(body["user"].get("id"), str):
-            return "no user"
-        return None
-    if kind in ("view_submission", "view_closed"):
-        if not isinstance(body.get("view"), dict) or not isinstance(body.get("user"), dict):
-            return "no view"
-        return None
-    if kind == "event_callback":
-        event = body.get("event")
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-            return "no event"
-        return None
-    if kind in ("url_verification", "app_rate_limited", "block_suggestion", "shortcut", "message_action"):
-        return None
-    if body.get("ssl_check"):
-        return None
-    return "unknown kind"
+    """Where a parsed body differs from what Slack sends (adapters/slack/shapes.py), or None."""
+    return problem(body)
 
 
 # --- who and where --------------------------------------------------------------------------
@@ -127,6 +103,13 @@ def tenant(enterprise_id: str | None, team_id: str | None) -> str:
     the org makes one person of them wherever they click.
     """
     return enterprise_id or team_id or ""
+
+
+def _actor(tenant_id: str, user_id: Any) -> UserRef:
+    """The person acting; a Slack identity always has its workspace (or org) and its id."""
+    if not tenant_id or not isinstance(user_id, str) or not user_id:
+        raise Malformed("no workspace or no user")
+    return UserRef(PLATFORM, tenant_id, user_id)
 
 
 def _conversation(tenant_id: str, channel_id: str | None, channel_name: str | None = None) -> ConversationRef | None:
@@ -185,7 +168,7 @@ def from_command(body: Mapping[str, Any]) -> Inbound:
     words = typed_text(str(body.get("text") or "")).strip()
     line = f"{name} {words}".strip()
     return Inbound(
-        actor=UserRef(PLATFORM, tenant_id, str(body["user_id"])),
+        actor=_actor(tenant_id, body.get("user_id")),
         where=_conversation(tenant_id, body.get("channel_id"), body.get("channel_name")),
         text=line,
     )
@@ -201,7 +184,7 @@ def from_action(body: Mapping[str, Any]) -> Inbound:
     channel = body.get("channel") or {}
     container = body.get("container") or {}
     return Inbound(
-        actor=UserRef(PLATFORM, tenant_id, str(body["user"]["id"])),
+        actor=_actor(tenant_id, body["user"]["id"]),
         where=_conversation(tenant_id, channel.get("id") or container.get("channel_id"), channel.get("name")),
         action=Action(kind if kind == RUN_PREFIX else action_id, value),
     )
@@ -235,7 +218,7 @@ def from_submission(body: Mapping[str, Any]) -> Inbound:
             if isinstance(element, Mapping):
                 values[block_id] = _value(element)
     return Inbound(
-        actor=UserRef(PLATFORM, tenant_id, str(body["user"]["id"])),
+        actor=_actor(tenant_id, body["user"]["id"]),
         where=_conversation(tenant_id, meta.get("channel")) if meta.get("channel") else None,
         form=FormSubmission(meta["form"], values, str(meta.get("context") or "")),
     )
@@ -287,9 +270,9 @@ def from_event(body: Mapping[str, Any]) -> Inbound | None:
         if not isinstance(user, Mapping) or not user.get("id") or user.get("is_bot") or user.get("deleted") or user.get("id") == "USLACKBOT":
             return None
         profile = profile_from_user(user)
-        return Inbound(actor=UserRef(PLATFORM, tenant_id, str(user["id"])), event="person_appeared", profile=profile, locale=profile.locale)
+        return Inbound(actor=_actor(tenant_id, user["id"]), event="person_appeared", profile=profile, locale=profile.locale)
     if kind == "app_home_opened":
         if event.get("tab") != "home" or not isinstance(event.get("user"), str):
             return None
-        return Inbound(actor=UserRef(PLATFORM, tenant_id, event["user"]), event="home_opened")
+        return Inbound(actor=_actor(tenant_id, event["user"]), event="home_opened")
     return None
