@@ -41,11 +41,12 @@ from adapters.slack.inbound import (
     from_action,
     from_command,
     from_event,
+    event_tenant,
     from_submission,
     parse_body,
     shape_problem,
 )
-from adapters.slack.installations import InstallationStore, OAuthStateStore
+from adapters.slack.installations import InstallationStore, OAuthStateStore, Revocations
 from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from adapters.slack.redaction import quiet_logger
 from adapters.slack.render import command_answer, first_form, form_view, home_view, message, refused_submission, result_view
@@ -132,6 +133,8 @@ class SlackAdapter:
         # everyone a kept listing is for, and it is encoded once rather than once per request.
         self._encoded: OrderedDict[int, tuple[Reply, str]] = OrderedDict()
         self.socket_handler = None
+        self.store = InstallationStore(runtime.sessions, config.client_id, self.logger, runtime.clock) if config.oauth else None
+        self.revocations = Revocations(runtime.sessions, runtime.clock, single_token=None if config.oauth else config.bot_token)
         self.bolt = self._bolt(runtime)
         self._listen()
 
@@ -150,7 +153,7 @@ class SlackAdapter:
         if self.config.oauth:
             from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
-            store = InstallationStore(runtime.sessions, self.config.client_id, self.logger, runtime.clock)
+            store = self.store
             options["oauth_settings"] = AsyncOAuthSettings(
                 client_id=self.config.client_id,
                 client_secret=self.config.client_secret,
@@ -173,8 +176,8 @@ class SlackAdapter:
         bolt.view_submission(FORM_CALLBACK)(self._on_submission)
         bolt.event("app_home_opened")(self._on_event)
         bolt.event("team_join")(self._on_event)
-        if self.config.oauth:
-            bolt.enable_token_revocation_listeners()
+        bolt.event("tokens_revoked")(self._on_revoked)
+        bolt.event("app_uninstalled")(self._on_revoked)
 
     def spawn(self, work: Awaitable[Any]) -> asyncio.Task:
         """Run work after the acknowledgement, keeping a reference until it ends."""
@@ -493,6 +496,24 @@ class SlackAdapter:
         if inbound is None:
             return
         self.spawn(self._event(context.client, inbound))
+
+    async def _on_revoked(self, body, context) -> None:
+        """The workspace took the bot token back or removed the app: nothing more is sent there
+        (the outbox parks what is for it) until it installs the app again. Done before the
+        acknowledgement, so Slack's retry finds it done."""
+        event = body["event"]
+        kind = event["type"]
+        if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # user tokens only, and the app holds none
+        tenant = event_tenant(body)
+        token = self.config.bot_token or None
+        if self.store is not None:
+            enterprise_id, team_id = context.enterprise_id, context.team_id
+            bot = await self.store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=bool(context.is_enterprise_install))
+            token = bot.bot_token if bot is not None else None
+            await self.store.async_delete_bot(enterprise_id=enterprise_id, team_id=None if context.is_enterprise_install else team_id)
+        await self.revocations.record(tenant, kind, token)
+        log.warning("Slack: workspace %s sent %s; nothing is sent there until the app is installed again.", tenant, kind)
 
     async def _event(self, client: AsyncWebClient, inbound: Inbound) -> None:
         if inbound.event == "home_opened":

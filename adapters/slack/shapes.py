@@ -265,7 +265,9 @@ def _kind(body: Mapping[str, Any]) -> None:
         elif kind == "block_suggestion":
             _require(isinstance(body.get("action_id"), str), "action_id")
         else:
-            _require(isinstance(body.get("view"), dict), "view")
+            view = body.get("view")
+            # slack-bolt reads both as it routes the submission.
+            _require(isinstance(view, dict) and isinstance(view.get("type"), str) and isinstance(view.get("callback_id"), str), "view")
         return
     if kind == "event_callback":
         event = body.get("event")

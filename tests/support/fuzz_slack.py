@@ -89,7 +89,11 @@ class Example:
         if _has_nul_key(self.payload):
             return False
         user, tenant = _identity(self.kind, self.payload)
-        return bool(user and tenant and _USER_ID.fullmatch(user) and _TENANT.fullmatch(tenant))
+        event = self.payload.get("event")
+        if self.kind == "event" and isinstance(event, dict) and event.get("type") in ("tokens_revoked", "app_uninstalled"):
+            # The workspace itself acts: it has no user.
+            return isinstance(tenant, str) and bool(_TENANT.fullmatch(tenant))
+        return isinstance(user, str) and isinstance(tenant, str) and bool(_USER_ID.fullmatch(user) and _TENANT.fullmatch(tenant))
 
 
 def _has_nul_key(value: Any) -> bool:
