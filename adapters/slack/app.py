@@ -43,13 +43,14 @@ from adapters.slack.inbound import (
     from_event,
     event_tenant,
     from_submission,
+    from_suggestion,
     parse_body,
     shape_problem,
 )
 from adapters.slack.installations import InstallationStore, OAuthStateStore, Revocations
 from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from adapters.slack.redaction import quiet_logger
-from adapters.slack.render import command_answer, first_form, form_view, home_view, message, refused_submission, result_view
+from adapters.slack.render import command_answer, first_form, form_view, home_view, message, refused_submission, result_view, suggestions
 from adapters.slack.settings import SlackSettings
 from bot.catalogue import Translator, language_for
 from bot.config import ConfigError
@@ -174,6 +175,7 @@ class SlackAdapter:
         bolt.command(re.compile(r"^/[a-z0-9._-]+$", re.IGNORECASE))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_action)
         bolt.view_submission(FORM_CALLBACK)(self._on_submission)
+        bolt.options(re.compile(r".+"))(self._on_suggestion)
         bolt.event("app_home_opened")(self._on_event)
         bolt.event("team_join")(self._on_event)
         bolt.event("tokens_revoked")(self._on_revoked)
@@ -482,6 +484,16 @@ class SlackAdapter:
             await client.views_update(view_id=view_id, view=shown)
         except SlackApiError as exc:
             log.warning("slack: could not update a form: %s", _code(exc))
+
+    async def _on_suggestion(self, ack, body) -> None:
+        """A person typing into a searchable menu (a district's 154 sites): the core's matches."""
+        try:
+            asked = from_suggestion(body)
+        except (Malformed, KeyError, TypeError):
+            await ack(options=[])
+            return
+        found = await self.runtime.bot.suggest(asked.actor, asked.form_id, asked.input_name, asked.query)
+        await ack(**suggestions(found))
 
     # --- events ------------------------------------------------------------------------------
 

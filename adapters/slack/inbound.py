@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 
@@ -222,6 +223,28 @@ def from_submission(body: Mapping[str, Any]) -> Inbound:
         where=_conversation(tenant_id, meta.get("channel")) if meta.get("channel") else None,
         form=FormSubmission(meta["form"], values, str(meta.get("context") or "")),
     )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A block_suggestion: the person typing into a searchable menu of one of our forms."""
+
+    actor: UserRef
+    form_id: str
+    input_name: str
+    query: str
+
+
+def from_suggestion(body: Mapping[str, Any]) -> Suggestion:
+    """Who is typing, into which input (its block id is the input's name) of which form."""
+    view = body.get("view")
+    meta = form_metadata(body)
+    if not isinstance(view, Mapping) or view.get("callback_id") != FORM_CALLBACK or not isinstance(meta.get("form"), str):
+        raise Malformed("not one of our forms")
+    name, query = body.get("block_id"), body.get("value")
+    if not isinstance(name, str) or not isinstance(query, str):
+        raise Malformed("block_suggestion")
+    return Suggestion(_actor(payload_tenant(body), body["user"]["id"]), meta["form"], name, query)
 
 
 def _value(element: Mapping[str, Any]) -> Any:
