@@ -26,7 +26,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import select
@@ -439,7 +439,7 @@ class SlackAdapter:
                 await client.chat_postEphemeral(channel=channel, user=inbound.actor.user_id, **message(reply))
             if reply.card is not None and reply.card.image is not None:
                 await self._send_image(client, inbound.actor, reply.card.image)
-        except (SlackApiError, ValueError) as exc:
+        except (SlackApiError, SlackRequestError, ValueError) as exc:
             log.warning("slack: could not show a button's answer: %s", _code(exc))
 
     # --- modals ------------------------------------------------------------------------------

@@ -120,9 +120,6 @@ _USER = obj(
         "profile": _PROFILE,
     }
 )
-_AUTHORIZATION = obj(
-    {"enterprise_id": ident("enterprise"), "team_id": ident("team"), "user_id": ident("user"), "is_bot": flag, "is_enterprise_install": flag}
-)
 
 #: A submitted input, as `inbound._value` reads it.
 _ELEMENT = obj(
@@ -182,7 +179,9 @@ def _common() -> dict[str, Check]:
         "context_enterprise_id": ident("enterprise"),
         "is_enterprise_install": flag,
         "is_ext_shared_channel": flag,
-        "authorizations": items(_AUTHORIZATION, most=50),
+        "is_bot": flag,
+        # slack-bolt reads authorizations[0] with the same extractors as the body itself.
+        "authorizations": items(nested, most=50),
         "thread_ts": text,
         "function_execution_id": text,
         "bot_access_token": text,
@@ -262,6 +261,10 @@ def _kind(body: Mapping[str, Any]) -> None:
         if kind == "block_actions":
             actions = body.get("actions")
             _require(isinstance(actions, list) and bool(actions) and isinstance(actions[0].get("action_id"), str), "actions")
+            container, view = body.get("container"), body.get("view")
+            if isinstance(container, dict) and container.get("type") == "view":
+                # A button in a modal or on Home: its answer replaces that view, by id.
+                _require(isinstance(view, dict) and isinstance(view.get("id"), str) and bool(view["id"]), "view")
         elif kind == "block_suggestion":
             _require(isinstance(body.get("action_id"), str), "action_id")
         else:

@@ -218,6 +218,7 @@ def _command(**changes) -> bytes:
 WRONG = {
     "authorizations a string": (_event(authorizations="T0DISTRICT"), "application/json"),
     "authorizations of numbers": (_event(authorizations=[1, 2]), "application/json"),
+    "authorizations nested in authorizations": (_event(authorizations=[{"team_id": "T0DISTRICT", "authorizations": False}]), "application/json"),
     "event.user a number": (_event(event__user=12345), "application/json"),
     "event.channel an object without an id string": (_event(event__channel={"id": 7}), "application/json"),
     "team_id a list": (_event(team_id=["T0DISTRICT"]), "application/json"),
@@ -228,6 +229,7 @@ WRONG = {
     "trigger_id a list": (_interaction("block_actions", trigger_id=["x", "y"]), FORM),
     "a NUL key": (_interaction("block_actions", **{"user__a\x00b": "x"}), FORM),
     "user id with a NUL": (_interaction("block_actions", user__id="U0MARIA\x00"), FORM),
+    "a button in a view without the view's id": (_interaction("block_actions", container={"type": "view", "view_id": "V0X"}, view={"": None}), FORM),
     "actions of strings": (_interaction("block_actions", actions=["run:0"]), FORM),
     "command without team_id": (_command(team_id=None), FORM),
     "command with an empty team_id": (_command(team_id=""), FORM),
