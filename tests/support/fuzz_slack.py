@@ -71,6 +71,8 @@ class Example:
     changes: list[tuple[tuple, Any, Any]] = field(default_factory=list)
 
     def as_slack_sends(self) -> bool:
+        if self.kind == "suggestion":
+            return False  # a typeahead only reads: no row, whatever it carries
         for path, old, new in self.changes:
             if _SHOWN.intersection(k for k in path if isinstance(k, str)) and path[:2] != ("view", "state"):
                 continue
@@ -199,6 +201,15 @@ def _view_submission(draw, view: dict[str, Any]) -> Example:
         }
     }
     return draw(_mutated("interactive", base))
+
+
+@st.composite
+def _block_suggestion(draw, view: dict[str, Any]) -> Example:
+    base = _fixture("view_submission")
+    base["type"] = "block_suggestion"
+    base["view"].update(view)
+    base.update(container={"type": "view", "view_id": base["view"]["id"]}, action_id="value", block_id=draw(st.sampled_from(["site", "category", "x"])), value=draw(st.text(max_size=20)))
+    return draw(_mutated("suggestion", base))
 
 
 @st.composite
@@ -344,6 +355,18 @@ def view_submission_path(database_url: str | None = None) -> InputPath:
     return InputPath("slack view_submission", _view_submission(view), lambda: _harness(database_url))
 
 
+def block_suggestion_path(database_url: str | None = None) -> InputPath:
+    """A person typing into the concern modal's site menu; suggestions write nothing, ever."""
+    view = {"callback_id": "affinity_form", "private_metadata": json.dumps({"form": "concern.file", "context": ""})}
+    return InputPath("slack block_suggestion", _block_suggestion(view), lambda: _harness(database_url))
+
+
 def paths(database_url: str | None = None) -> list[InputPath]:
     """Every Slack input path, for bench/fuzz.py."""
-    return [command_path(database_url), block_actions_path(database_url), view_submission_path(database_url), events_path(database_url)]
+    return [
+        command_path(database_url),
+        block_actions_path(database_url),
+        view_submission_path(database_url),
+        events_path(database_url),
+        block_suggestion_path(database_url),
+    ]

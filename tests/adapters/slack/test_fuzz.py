@@ -10,7 +10,16 @@ from tests.support import fuzz, fuzz_slack
 EXAMPLES = 80
 
 
-@pytest.mark.parametrize("make", [fuzz_slack.command_path, fuzz_slack.block_actions_path, fuzz_slack.view_submission_path, fuzz_slack.events_path], ids=["command", "block_actions", "view_submission", "events"])
+PATHS = {
+    "command": fuzz_slack.command_path,
+    "block_actions": fuzz_slack.block_actions_path,
+    "view_submission": fuzz_slack.view_submission_path,
+    "events": fuzz_slack.events_path,
+    "block_suggestion": fuzz_slack.block_suggestion_path,
+}
+
+
+@pytest.mark.parametrize("make", list(PATHS.values()), ids=list(PATHS))
 def test_hostile_signed_bodies_get_no_5xx_and_write_no_row(make, database_url):
     # database_url: a fresh migrated database, once on SQLite and once on PostgreSQL.
     ran = fuzz.run(make(database_url), EXAMPLES)
