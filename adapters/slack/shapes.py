@@ -59,6 +59,16 @@ def anything(value: Any, where: str) -> None:
     return None
 
 
+def not_null(check: Check) -> Check:
+    """A field that, when present, may not be null: slack-bolt reads it by its presence."""
+
+    def checked(value: Any, where: str) -> None:
+        check(value, where)
+
+    checked.not_null = True  # type: ignore[attr-defined]
+    return checked
+
+
 def obj(fields: Mapping[str, Check] | Callable[[], Mapping[str, Check]], *, values: Check | None = None) -> Check:
     """An object whose listed fields, when present and not null, pass their checks; with
     `values`, every value (under any key) must pass it instead."""
@@ -74,6 +84,8 @@ def obj(fields: Mapping[str, Check] | Callable[[], Mapping[str, Check]], *, valu
             item = value.get(key)
             if item is not None:
                 field_check(item, f"{where}.{key}")
+            elif key in value and getattr(field_check, "not_null", False):
+                raise Shape(f"{where}.{key}")
 
     return check
 
@@ -188,7 +200,7 @@ def _common() -> dict[str, Check]:
         "function_data": obj({"execution_id": text, "inputs": obj({})}),
         "inputs": obj({}),
         "response_url": text,
-        "response_urls": items(obj({"response_url": text})),
+        "response_urls": not_null(items(obj({"response_url": text}))),
         "trigger_id": text,
         "event_id": text,
         "event_time": number,
