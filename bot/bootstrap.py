@@ -233,6 +233,14 @@ async def outbox_status(runtime: Runtime):
         return await outbox_health(session, runtime.now())
 
 
+async def delivery_holds(runtime: Runtime) -> list[str]:
+    """One line for each place nothing is sent to on purpose: a Slack workspace that revoked
+    the app's token or uninstalled it, named with since when (for `outbox status`)."""
+    import adapters.slack
+
+    return await adapters.slack.revoked_workspaces(runtime)
+
+
 def build_web_app(runtime: Runtime):
     """The HTTP application: /healthz, and each platform's endpoint when it is configured."""
     from aiohttp import web

@@ -230,13 +230,18 @@ def outbox() -> None:
 
 @outbox.command("status", help="Counts by kind and state, and the dead and unreachable items (ids, ages and errors only).")
 def outbox_status_cmd() -> None:
-    from bot.bootstrap import open_runtime, outbox_status
+    from bot.bootstrap import delivery_holds, open_runtime, outbox_status
 
     async def go(settings: Settings) -> int:
         runtime = await open_runtime(settings)
         try:
             for line in (await outbox_status(runtime)).lines():
                 click.echo(line)
+            holds = await delivery_holds(runtime)
+            if holds:
+                click.echo("")
+                for line in holds:
+                    click.echo(line)
             return 0
         finally:
             await runtime.close()

@@ -35,6 +35,7 @@ __all__ = [
     "attach",
     "gateway",
     "manifest",
+    "revoked_workspaces",
     "slash_commands",
 ]
 
@@ -62,7 +63,7 @@ def gateway(runtime: "Runtime") -> SlackGateway | None:
     """The ChatGateway the dispatcher sends Slack messages through, or None without Slack settings."""
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from adapters.slack.installations import InstallationStore
+    from adapters.slack.installations import InstallationStore, Revocations
     from adapters.slack.redaction import quiet_logger
 
     config = slack_settings(runtime.settings)
@@ -84,7 +85,23 @@ def gateway(runtime: "Runtime") -> SlackGateway | None:
         async def token_for(tenant: str) -> str | None:
             return config.bot_token
 
-    return SlackGateway(client, token_for)
+    revocations = Revocations(runtime.sessions, runtime.clock, single_token=None if config.oauth else config.bot_token)
+    return SlackGateway(client, token_for, revocations=revocations)
+
+
+async def revoked_workspaces(runtime: "Runtime") -> list[str]:
+    """One line for each workspace that revoked the app's token or uninstalled it, for
+    `affinity-bot outbox status`; none without Slack settings."""
+    from adapters.slack.installations import Revocations
+
+    config = slack_settings(runtime.settings)
+    if config is None:
+        return []
+    revocations = Revocations(runtime.sessions, runtime.clock, single_token=None if config.oauth else config.bot_token)
+    return [
+        f"Slack workspace {r.tenant}: {r.reason.replace('_', ' ')} since {r.since:%Y-%m-%d %H:%M} UTC; nothing is sent there until the app is installed again."
+        for r in await revocations.standing()
+    ]
 
 
 def manifest(url: str | None, socket_mode: bool = False) -> str:

@@ -26,7 +26,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import select
@@ -41,14 +41,16 @@ from adapters.slack.inbound import (
     from_action,
     from_command,
     from_event,
+    event_tenant,
     from_submission,
+    from_suggestion,
     parse_body,
     shape_problem,
 )
-from adapters.slack.installations import InstallationStore, OAuthStateStore
+from adapters.slack.installations import InstallationStore, OAuthStateStore, Revocations
 from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from adapters.slack.redaction import quiet_logger
-from adapters.slack.render import command_answer, first_form, form_view, home_view, message, refused_submission, result_view
+from adapters.slack.render import command_answer, first_form, form_view, home_view, message, refused_submission, result_view, suggestions
 from adapters.slack.settings import SlackSettings
 from bot.catalogue import Translator, language_for
 from bot.config import ConfigError
@@ -61,6 +63,8 @@ log = logging.getLogger("affinity.slack")
 ACK_BUDGET = 2.0
 #: Slack's replay window for signed requests.
 SIGNATURE_WINDOW = 300
+#: The largest body accepted; Slack's own payloads stay well under it.
+MAX_BODY = 1024 * 1024
 #: How long an event id is remembered, so Slack's retries of it are acknowledged and dropped.
 EVENT_MEMORY = 3600.0
 
@@ -86,6 +90,19 @@ class RecentIds:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return True
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None once it is known to exceed `limit` bytes: from Content-Length before
+    reading anything, and while reading for a chunked body (never more than `limit` is kept)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    data = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
 
 
 def signed(data: bytes, headers: Mapping[str, str], secret: str, now: float | None = None) -> bool:
@@ -117,6 +134,8 @@ class SlackAdapter:
         # everyone a kept listing is for, and it is encoded once rather than once per request.
         self._encoded: OrderedDict[int, tuple[Reply, str]] = OrderedDict()
         self.socket_handler = None
+        self.store = InstallationStore(runtime.sessions, config.client_id, self.logger, runtime.clock) if config.oauth else None
+        self.revocations = Revocations(runtime.sessions, runtime.clock, single_token=None if config.oauth else config.bot_token)
         self.bolt = self._bolt(runtime)
         self._listen()
 
@@ -135,7 +154,7 @@ class SlackAdapter:
         if self.config.oauth:
             from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
-            store = InstallationStore(runtime.sessions, self.config.client_id, self.logger, runtime.clock)
+            store = self.store
             options["oauth_settings"] = AsyncOAuthSettings(
                 client_id=self.config.client_id,
                 client_secret=self.config.client_secret,
@@ -156,10 +175,11 @@ class SlackAdapter:
         bolt.command(re.compile(r"^/[a-z0-9._-]+$", re.IGNORECASE))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_action)
         bolt.view_submission(FORM_CALLBACK)(self._on_submission)
+        bolt.options(re.compile(r".+"))(self._on_suggestion)
         bolt.event("app_home_opened")(self._on_event)
         bolt.event("team_join")(self._on_event)
-        if self.config.oauth:
-            bolt.enable_token_revocation_listeners()
+        bolt.event("tokens_revoked")(self._on_revoked)
+        bolt.event("app_uninstalled")(self._on_revoked)
 
     def spawn(self, work: Awaitable[Any]) -> asyncio.Task:
         """Run work after the acknowledgement, keeping a reference until it ends."""
@@ -189,8 +209,6 @@ class SlackAdapter:
 
     async def start_socket_mode(self, _app: web.Application | None = None) -> None:
         """Dial out to Slack with the app-level token: no public URL, no signatures to check."""
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
         web_client = AsyncWebClient(token=self.config.bot_token, base_url=self.config.api_url, logger=self.logger)
         try:
             # The Socket Mode client retries forever on any error; a token Slack refuses is a
@@ -201,15 +219,27 @@ class SlackAdapter:
                 raise ConfigError(
                     f"Slack refused SLACK_APP_TOKEN ({_code(exc)}): copy the app-level token with the connections:write scope from Basic Information > App-Level Tokens."
                 ) from None
-        self.socket_handler = AsyncSocketModeHandler(self.bolt, app_token=self.config.app_token, logger=self.logger, web_client=web_client)
+        self.socket_handler = _CheckedSocketModeHandler(self.bolt, app_token=self.config.app_token, logger=self.logger, web_client=web_client)
         await self.socket_handler.connect_async()
 
     # --- HTTP --------------------------------------------------------------------------------
 
     async def post_events(self, request: web.Request) -> web.Response:
-        """`POST /slack/events`: commands, interactivity and events, signed by Slack."""
+        """`POST /slack/events`: commands, interactivity and events, signed by Slack.
+
+        In this order, each step before the next: the size (413 over MAX_BODY, from
+        Content-Length and again while reading), the signature over the raw bytes (401), the
+        parse with a bound on nesting, and the shape of every field we or slack-bolt read (400).
+        Nothing is parsed for a request that is not Slack's.
+        """
         try:
-            data = await request.read()
+            if not self.config.signing_secret:
+                raise web.HTTPNotFound()
+            data = await read_limited(request, MAX_BODY)
+            if data is None:
+                return web.Response(status=413, text="request body too large")
+            if not signed(data, request.headers, self.config.signing_secret):
+                return web.Response(status=401, text="invalid signature")
             try:
                 raw = data.decode("utf-8")
                 body = parse_body(raw, request.content_type)
@@ -217,14 +247,14 @@ class SlackAdapter:
             except (UnicodeDecodeError, ValueError):
                 problem = "malformed"
             if problem:
-                # A forged request learns nothing, not even that its body was wrong.
-                status = 400 if signed(data, request.headers, self.config.signing_secret) else 401
-                return web.Response(status=status, text="bad request" if status == 400 else "invalid signature")
+                return web.Response(status=400, text="bad request")
             response = await self.bolt.async_dispatch(_bolt_request(raw, body, request))
             if response.status == 404:
                 # Signed but not for us (an event we do not subscribe to): Slack must not retry it.
                 return web.Response(status=200)
             return await to_aiohttp_response(response)
+        except web.HTTPException:
+            raise
         except Exception as exc:  # noqa: BLE001 - the type only: a message could quote the payload
             log.error("slack: request failed: %s", type(exc).__name__)
             return web.Response(status=500, text="internal error")
@@ -372,10 +402,13 @@ class SlackAdapter:
         action_id = str(body["actions"][0].get("action_id") or "")
         if action_id.split(":", 1)[0] != RUN_PREFIX:
             return
-        self.spawn(self._press(context.client, body))
+        try:
+            inbound = from_action(body)
+        except Malformed:
+            return
+        self.spawn(self._press(context.client, body, inbound))
 
-    async def _press(self, client: AsyncWebClient, body: Mapping[str, Any]) -> None:
-        inbound = from_action(body)
+    async def _press(self, client: AsyncWebClient, body: Mapping[str, Any], inbound: Inbound) -> None:
         reply = await self.answer(client, inbound)
         if not reply.text and reply.card is None:
             return
@@ -406,7 +439,7 @@ class SlackAdapter:
                 await client.chat_postEphemeral(channel=channel, user=inbound.actor.user_id, **message(reply))
             if reply.card is not None and reply.card.image is not None:
                 await self._send_image(client, inbound.actor, reply.card.image)
-        except (SlackApiError, ValueError) as exc:
+        except (SlackApiError, SlackRequestError, ValueError) as exc:
             log.warning("slack: could not show a button's answer: %s", _code(exc))
 
     # --- modals ------------------------------------------------------------------------------
@@ -452,16 +485,47 @@ class SlackAdapter:
         except SlackApiError as exc:
             log.warning("slack: could not update a form: %s", _code(exc))
 
+    async def _on_suggestion(self, ack, body) -> None:
+        """A person typing into a searchable menu (a district's 154 sites): the core's matches."""
+        try:
+            asked = from_suggestion(body)
+        except (Malformed, KeyError, TypeError):
+            await ack(options=[])
+            return
+        found = await self.runtime.bot.suggest(asked.actor, asked.form_id, asked.input_name, asked.query)
+        await ack(**suggestions(found))
+
     # --- events ------------------------------------------------------------------------------
 
     async def _on_event(self, body, context) -> None:
         # Slack retries an event it thinks was lost (X-Slack-Retry-Num); each is handled once.
         if not self.seen.first(body.get("event_id")):
             return
-        inbound = from_event(body)
+        try:
+            inbound = from_event(body)
+        except Malformed:
+            return
         if inbound is None:
             return
         self.spawn(self._event(context.client, inbound))
+
+    async def _on_revoked(self, body, context) -> None:
+        """The workspace took the bot token back or removed the app: nothing more is sent there
+        (the outbox parks what is for it) until it installs the app again. Done before the
+        acknowledgement, so Slack's retry finds it done."""
+        event = body["event"]
+        kind = event["type"]
+        if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # user tokens only, and the app holds none
+        tenant = event_tenant(body)
+        token = self.config.bot_token or None
+        if self.store is not None:
+            enterprise_id, team_id = context.enterprise_id, context.team_id
+            bot = await self.store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=bool(context.is_enterprise_install))
+            token = bot.bot_token if bot is not None else None
+            await self.store.async_delete_bot(enterprise_id=enterprise_id, team_id=None if context.is_enterprise_install else team_id)
+        await self.revocations.record(tenant, kind, token)
+        log.warning("Slack: workspace %s sent %s; nothing is sent there until the app is installed again.", tenant, kind)
 
     async def _event(self, client: AsyncWebClient, inbound: Inbound) -> None:
         if inbound.event == "home_opened":
@@ -479,6 +543,25 @@ class SlackAdapter:
             await client.views_publish(user_id=actor.user_id, view=home_view(reply))
         except SlackApiError as exc:
             log.warning("slack: could not publish Home: %s", _code(exc))
+
+
+def _CheckedSocketModeHandler(*args, **kwargs):
+    """slack-bolt's Socket Mode handler, with each envelope's payload checked as an HTTP body is
+    (adapters/slack/shapes.py) before bolt reads it; a payload of the wrong shape is acknowledged
+    and dropped, as a 400 would be."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.response import SocketModeResponse
+
+    class Checked(AsyncSocketModeHandler):
+        async def handle(self, client, req) -> None:  # type: ignore[override]
+            problem = shape_problem(req.payload) if isinstance(req.payload, dict) else "payload"
+            if problem:
+                log.warning("slack: dropped a Socket Mode payload of the wrong shape.")
+                await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+                return
+            await super().handle(client, req)
+
+    return Checked(*args, **kwargs)
 
 
 def _origin(*, channel: str | None = None, home: bool = False) -> dict[str, Any]:

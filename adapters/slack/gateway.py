@@ -160,9 +160,11 @@ class SlackGateway:
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, token_for: TokenFor, monotonic: Monotonic = time.monotonic) -> None:
+    def __init__(self, client: AsyncWebClient, token_for: TokenFor, monotonic: Monotonic = time.monotonic, revocations: Any = None) -> None:
         self.client = client
         self.token_for = token_for
+        #: Workspaces that took the app back (installations.Revocations): parked, not retried.
+        self.revocations = revocations
         self.pacing = _Pacing(CHANNEL_INTERVAL, monotonic)
         self._dms: dict[tuple[str, str], str] = {}
         self._history_paused: dict[str, float] = {}
@@ -193,6 +195,10 @@ class SlackGateway:
         tenant = _slack_tenant(to)
         if tenant is None:
             return DeliveryResult.failed("not a Slack destination")
+        if self.revocations is not None:
+            revoked = await self.revocations.of(tenant)
+            if revoked is not None:
+                return DeliveryResult.unreachable(f"Slack workspace {tenant}: {revoked.reason} since {revoked.since:%Y-%m-%d %H:%M} UTC")
         token = await self.token_for(tenant)
         if not token:
             return DeliveryResult.unreachable("not_installed")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 
+from adapters.slack.shapes import problem
 from bot.types import Action, ConversationRef, FormSubmission, Inbound, Profile, UserRef
 
 PLATFORM = "slack"
@@ -29,55 +31,67 @@ class Malformed(ValueError):
 # --- bodies ---------------------------------------------------------------------------------
 
 
+#: The deepest nesting of arrays and objects a body may have. Slack's deepest payloads (a modal's
+#: blocks and state, rich text) stay under 20; Python's parser recurses once per level.
+MAX_DEPTH = 48
+#: The most fields a form-encoded body may have (a slash command has about fifteen).
+MAX_FIELDS = 64
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nesting(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest, counted without parsing it
+    (brackets inside strings do not count): a bound checked before the parser recurses."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def bounded_json(text: str) -> Any:
+    """`json.loads`, refusing a text nested deeper than MAX_DEPTH before parsing it."""
+    if nesting(text) > MAX_DEPTH:
+        raise Malformed("nested too deeply")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(type(exc).__name__) from None
+
+
 def parse_body(raw: str, content_type: str | None) -> dict[str, Any]:
     """The request body as Slack meant it: Events API JSON, a `payload=` JSON form, or a form.
 
     A form is read as a payload only when it has a `payload` field, so a slash command whose
-    text mentions the word "payload" stays a slash command.
+    text mentions the word "payload" stays a slash command. Called only on a body whose
+    signature has been checked; JSON is parsed with a bound on its nesting.
     """
     if not raw:
         raise Malformed("empty body")
-    try:
-        if (content_type or "").startswith("application/json") or raw.lstrip().startswith("{"):
-            body = json.loads(raw)
-        else:
-            fields = dict(parse_qsl(raw, keep_blank_values=True, strict_parsing=True))
-            body = json.loads(fields["payload"]) if "payload" in fields else fields
-    except (ValueError, KeyError) as exc:
-        raise Malformed(type(exc).__name__) from None
+    if (content_type or "").startswith("application/json") or raw.lstrip().startswith("{"):
+        body = bounded_json(raw)
+    else:
+        try:
+            fields = dict(parse_qsl(raw, keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FIELDS))
+        except ValueError as exc:
+            raise Malformed(type(exc).__name__) from None
+        body = bounded_json(fields["payload"]) if "payload" in fields else fields
     if not isinstance(body, dict) or not body:
         raise Malformed("not an object")
     return body
 
 
 def shape_problem(body: Mapping[str, Any]) -> str | None:
-    """What is missing from a parsed body that our listeners rely on, or None."""
-    kind = body.get("type")
-    if "command" in body:
-        if not isinstance(body.get("command"), str) or not isinstance(body.get("user_id"), str):
-            return "command without user"
-        return None
-    if kind == "block_actions":
-        actions = body.get("actions")
-        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
-            return "no actions"
-        if not isinstance(body.get("user"), dict) or not isinstance(body["user"].get("id"), str):
-            return "no user"
-        return None
-    if kind in ("view_submission", "view_closed"):
-        if not isinstance(body.get("view"), dict) or not isinstance(body.get("user"), dict):
-            return "no view"
-        return None
-    if kind == "event_callback":
-        event = body.get("event")
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-            return "no event"
-        return None
-    if kind in ("url_verification", "app_rate_limited", "block_suggestion", "shortcut", "message_action"):
-        return None
-    if body.get("ssl_check"):
-        return None
-    return "unknown kind"
+    """Where a parsed body differs from what Slack sends (adapters/slack/shapes.py), or None."""
+    return problem(body)
 
 
 # --- who and where --------------------------------------------------------------------------
@@ -90,6 +104,13 @@ def tenant(enterprise_id: str | None, team_id: str | None) -> str:
     the org makes one person of them wherever they click.
     """
     return enterprise_id or team_id or ""
+
+
+def _actor(tenant_id: str, user_id: Any) -> UserRef:
+    """The person acting; a Slack identity always has its workspace (or org) and its id."""
+    if not tenant_id or not isinstance(user_id, str) or not user_id:
+        raise Malformed("no workspace or no user")
+    return UserRef(PLATFORM, tenant_id, user_id)
 
 
 def _conversation(tenant_id: str, channel_id: str | None, channel_name: str | None = None) -> ConversationRef | None:
@@ -148,7 +169,7 @@ def from_command(body: Mapping[str, Any]) -> Inbound:
     words = typed_text(str(body.get("text") or "")).strip()
     line = f"{name} {words}".strip()
     return Inbound(
-        actor=UserRef(PLATFORM, tenant_id, str(body["user_id"])),
+        actor=_actor(tenant_id, body.get("user_id")),
         where=_conversation(tenant_id, body.get("channel_id"), body.get("channel_name")),
         text=line,
     )
@@ -164,7 +185,7 @@ def from_action(body: Mapping[str, Any]) -> Inbound:
     channel = body.get("channel") or {}
     container = body.get("container") or {}
     return Inbound(
-        actor=UserRef(PLATFORM, tenant_id, str(body["user"]["id"])),
+        actor=_actor(tenant_id, body["user"]["id"]),
         where=_conversation(tenant_id, channel.get("id") or container.get("channel_id"), channel.get("name")),
         action=Action(kind if kind == RUN_PREFIX else action_id, value),
     )
@@ -198,10 +219,32 @@ def from_submission(body: Mapping[str, Any]) -> Inbound:
             if isinstance(element, Mapping):
                 values[block_id] = _value(element)
     return Inbound(
-        actor=UserRef(PLATFORM, tenant_id, str(body["user"]["id"])),
+        actor=_actor(tenant_id, body["user"]["id"]),
         where=_conversation(tenant_id, meta.get("channel")) if meta.get("channel") else None,
         form=FormSubmission(meta["form"], values, str(meta.get("context") or "")),
     )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A block_suggestion: the person typing into a searchable menu of one of our forms."""
+
+    actor: UserRef
+    form_id: str
+    input_name: str
+    query: str
+
+
+def from_suggestion(body: Mapping[str, Any]) -> Suggestion:
+    """Who is typing, into which input (its block id is the input's name) of which form."""
+    view = body.get("view")
+    meta = form_metadata(body)
+    if not isinstance(view, Mapping) or view.get("callback_id") != FORM_CALLBACK or not isinstance(meta.get("form"), str):
+        raise Malformed("not one of our forms")
+    name, query = body.get("block_id"), body.get("value")
+    if not isinstance(name, str) or not isinstance(query, str):
+        raise Malformed("block_suggestion")
+    return Suggestion(_actor(payload_tenant(body), body["user"]["id"]), meta["form"], name, query)
 
 
 def _value(element: Mapping[str, Any]) -> Any:
@@ -250,9 +293,9 @@ def from_event(body: Mapping[str, Any]) -> Inbound | None:
         if not isinstance(user, Mapping) or not user.get("id") or user.get("is_bot") or user.get("deleted") or user.get("id") == "USLACKBOT":
             return None
         profile = profile_from_user(user)
-        return Inbound(actor=UserRef(PLATFORM, tenant_id, str(user["id"])), event="person_appeared", profile=profile, locale=profile.locale)
+        return Inbound(actor=_actor(tenant_id, user["id"]), event="person_appeared", profile=profile, locale=profile.locale)
     if kind == "app_home_opened":
         if event.get("tab") != "home" or not isinstance(event.get("user"), str):
             return None
-        return Inbound(actor=UserRef(PLATFORM, tenant_id, event["user"]), event="home_opened")
+        return Inbound(actor=_actor(tenant_id, event["user"]), event="home_opened")
     return None

@@ -1,9 +1,13 @@
-"""Where multi-workspace installs keep their bot tokens and OAuth states: our own database."""
+"""Where multi-workspace installs keep their bot tokens and OAuth states, and which workspaces
+took the app back (revoked its token or uninstalled it): our own database."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
@@ -15,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, system_clock
-from storage.models import SlackInstallation, SlackOAuthState
+from storage.models import SlackInstallation, SlackOAuthState, SlackRevocation
 
 #: How long an install may take between "Add to Slack" and Slack's redirect back.
 STATE_LIFETIME = timedelta(minutes=10)
@@ -56,6 +60,8 @@ class InstallationStore(AsyncInstallationStore):
             return
         team_id = None if bot.is_enterprise_install else bot.team_id
         async with self.sessions() as session:
+            # Installed again: whatever revocation stood for this workspace or org is over.
+            await session.execute(delete(SlackRevocation).where(SlackRevocation.tenant.in_([t for t in (bot.enterprise_id, bot.team_id) if t])))
             # One row per workspace or org: a reinstall replaces the old token.
             await session.execute(self._where(delete(SlackInstallation), bot.enterprise_id, team_id))
             session.add(
@@ -158,6 +164,71 @@ class InstallationStore(AsyncInstallationStore):
             # Only user tokens are per user, and the app holds none.
             return
         await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+
+def token_hash(token: str | None) -> str | None:
+    return hashlib.sha256(token.encode()).hexdigest() if token else None
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """A workspace that took the app back, and since when."""
+
+    tenant: str
+    reason: str
+    since: datetime
+
+
+class Revocations:
+    """Which workspaces revoked the app's bot token or uninstalled it (`slack_revocation`).
+
+    `single_token` is the SLACK_BOT_TOKEN of a one-workspace set-up: a revocation recorded for
+    another token (before the app was installed again and given a new one) no longer stands. The
+    gateway asks before every send, so what stands is read at most every `refresh` seconds."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = system_clock, single_token: str | None = None, refresh: float = 5.0) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.single_hash = token_hash(single_token)
+        self.refresh = refresh
+        self._read_at: float | None = None
+        self._standing: dict[str, Revoked] = {}
+
+    def _stands(self, row: SlackRevocation) -> bool:
+        return self.single_hash is None or row.token_hash is None or row.token_hash == self.single_hash
+
+    async def record(self, tenant: str, reason: str, token: str | None) -> None:
+        """Mark `tenant` revoked (or uninstalled) from now; a later event keeps the first date."""
+        async with self.sessions() as session:
+            row = (await session.execute(select(SlackRevocation).where(SlackRevocation.tenant == tenant))).scalar_one_or_none()
+            if row is None:
+                session.add(SlackRevocation(tenant=tenant, reason=reason, since=self.clock(), token_hash=token_hash(token)))
+            else:
+                row.reason = reason
+                if row.token_hash != token_hash(token):
+                    row.since, row.token_hash = self.clock(), token_hash(token)
+            await session.commit()
+        self._read_at = None
+
+    async def clear(self, tenant: str) -> None:
+        async with self.sessions() as session:
+            await session.execute(delete(SlackRevocation).where(SlackRevocation.tenant == tenant))
+            await session.commit()
+        self._read_at = None
+
+    async def standing(self) -> list[Revoked]:
+        """Every revocation in force, oldest first."""
+        async with self.sessions() as session:
+            rows = (await session.execute(select(SlackRevocation).order_by(SlackRevocation.since, SlackRevocation.tenant))).scalars().all()
+        return [Revoked(r.tenant, r.reason, r.since) for r in rows if self._stands(r)]
+
+    async def of(self, tenant: str) -> Revoked | None:
+        """The revocation standing for `tenant`, or None (read anew at most every `refresh` s)."""
+        now = time.monotonic()
+        if self._read_at is None or now - self._read_at >= self.refresh:
+            self._standing = {r.tenant: r for r in await self.standing()}
+            self._read_at = now
+        return self._standing.get(tenant)
 
 
 class OAuthStateStore(AsyncOAuthStateStore):

@@ -80,6 +80,7 @@ def filled(url: str | None, socket_mode: bool = False, path: Path | None = None)
             command.pop("url", None)
         settings.get("event_subscriptions", {}).pop("request_url", None)
         settings.get("interactivity", {}).pop("request_url", None)
+        settings.get("interactivity", {}).pop("message_menu_options_url", None)
         # Socket Mode serves one workspace with its bot token: no OAuth redirect is used.
         manifest.get("oauth_config", {}).pop("redirect_urls", None)
         settings["socket_mode_enabled"] = True
@@ -91,6 +92,8 @@ def filled(url: str | None, socket_mode: bool = False, path: Path | None = None)
         command["url"] = base + EVENTS_PATH
     settings.setdefault("event_subscriptions", {})["request_url"] = base + EVENTS_PATH
     settings.setdefault("interactivity", {"is_enabled": True})["request_url"] = base + EVENTS_PATH
+    # The options of searchable menus (block_suggestion) come from the same endpoint.
+    settings["interactivity"]["message_menu_options_url"] = base + EVENTS_PATH
     manifest.setdefault("oauth_config", {})["redirect_urls"] = [base + REDIRECT_PATH]
     settings["socket_mode_enabled"] = False
     return manifest

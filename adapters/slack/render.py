@@ -15,6 +15,8 @@ from bot.types import Button, Card, Form, Input, Reply
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
+#: The most options a Slack menu (static_select) holds, and a block_suggestion answer too.
+MENU_OPTIONS = 100
 TEXT_LIMIT = 3000
 FIELD_LIMIT = 2000
 FIELDS_PER_SECTION = 10
@@ -187,6 +189,11 @@ def form_view(reply: Reply, form: Form, origin: Mapping[str, Any]) -> dict[str, 
     }
 
 
+def suggestions(options) -> dict[str, Any]:
+    """The answer to a block_suggestion: the core's matching options, as Slack takes them."""
+    return {"options": [_option(o.value, o.label) for o in options[:MENU_OPTIONS]]}
+
+
 def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": _plain(label, LABEL_LIMIT), "value": value[:150]}
 
@@ -195,10 +202,16 @@ def _input(field: Input) -> dict[str, Any]:
     element: dict[str, Any]
     initial = field.initial
     if field.kind in ("select", "multiselect"):
-        options = [_option(o.value, o.label) for o in field.options[:100]]
-        element = {"type": "static_select" if field.kind == "select" else "multi_static_select", "options": options}
         chosen = (initial,) if isinstance(initial, str) else tuple(initial or ())
-        picked = [o for o in options if o["value"] in chosen]
+        if len(field.options) > MENU_OPTIONS:
+            # More than a menu holds: Slack asks for the options matching what the person types
+            # (a block_suggestion, answered by the core's `suggest`), so none is cut off.
+            element = {"type": "external_select" if field.kind == "select" else "multi_external_select", "min_query_length": 1}
+            picked = [_option(o.value, o.label) for o in field.options if o.value in chosen][:MENU_OPTIONS]
+        else:
+            options = [_option(o.value, o.label) for o in field.options]
+            element = {"type": "static_select" if field.kind == "select" else "multi_static_select", "options": options}
+            picked = [o for o in options if o["value"] in chosen]
         if picked and field.kind == "select":
             element["initial_option"] = picked[0]
         elif picked:

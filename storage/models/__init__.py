@@ -11,7 +11,7 @@ from storage.models.mentoring import MentorMatch, MentorProfile
 from storage.models.onboarding import OnboardingJourney
 from storage.models.outbox import OutboxItem
 from storage.models.people import Person, PlatformLink, RoleGrant
-from storage.models.slack import SlackInstallation, SlackOAuthState
+from storage.models.slack import SlackInstallation, SlackOAuthState, SlackRevocation
 from storage.models.teams import TeamsConversation
 
 __all__ = [
@@ -42,5 +42,6 @@ __all__ = [
     "Rsvp",
     "SlackInstallation",
     "SlackOAuthState",
+    "SlackRevocation",
     "TeamsConversation",
 ]

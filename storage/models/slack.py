@@ -46,3 +46,20 @@ class SlackOAuthState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SlackRevocation(Base):
+    """A workspace (or org) that took the app's bot token back: `tokens_revoked` or
+    `app_uninstalled`. Nothing is sent there while it stands; installing again clears it.
+
+    `token_hash` is the SHA-256 of the bot token that was in use, so a single-workspace set-up
+    with a new SLACK_BOT_TOKEN (the re-installed app's) is no longer held back by the old one.
+    """
+
+    __tablename__ = "slack_revocation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64))

@@ -56,3 +56,27 @@ def test_a_piped_chat_shows_the_persons_own_messages_and_keeps_the_rest_for_them
     assert not [line for line in problems if "join_request" in line or "onboarding" in line]
     sent = final[0].split().index("sent")
     assert [line.split()[sent] for line in final if line.startswith(("join_request ", "onboarding "))] == ["1", "1"]
+
+
+def test_outbox_status_names_a_slack_workspace_that_uninstalled_the_app(tmp_path):
+    from adapters.slack.installations import Revocations
+
+    token = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+
+    async def uninstalled() -> None:
+        runtime = await open_runtime(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'affinity.db'}"))
+        try:
+            clock = lambda: datetime(2026, 9, 14, 15, 0, tzinfo=timezone.utc)  # noqa: E731
+            await Revocations(runtime.sessions, clock, single_token=token).record("T0DISTRICT", "app_uninstalled", token)
+        finally:
+            await runtime.close()
+
+    asyncio.run(uninstalled())
+    env = {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5"}
+    status = run(["outbox", "status"], tmp_path, env=env)
+    assert status.returncode == 0, status.stderr
+    held = [line for line in status.stdout.splitlines() if "T0DISTRICT" in line]
+    assert held == ["Slack workspace T0DISTRICT: app uninstalled since 2026-09-14 15:00 UTC; nothing is sent there until the app is installed again."]
+    # The reinstalled app's new token: nothing is held back any more.
+    again = run(["outbox", "status"], tmp_path, env={**env, "SLACK_BOT_TOKEN": "xoxb-17653672481-19874698323-NEWtokenAfterReinstall"})
+    assert "T0DISTRICT" not in again.stdout

@@ -46,6 +46,8 @@ def test_filling_in_the_url_sets_every_request_url():
     data = filled("https://bot.lincoln-usd.org/")
     urls = [c["url"] for c in data["features"]["slash_commands"]]
     urls += [data["settings"]["event_subscriptions"]["request_url"], data["settings"]["interactivity"]["request_url"]]
+    # Searchable menus (block_suggestion) load their options from the same endpoint.
+    urls.append(data["settings"]["interactivity"]["message_menu_options_url"])
     assert set(urls) == {"https://bot.lincoln-usd.org/slack/events"}
     assert data["oauth_config"]["redirect_urls"] == ["https://bot.lincoln-usd.org/slack/oauth_redirect"]
     assert data["settings"]["socket_mode_enabled"] is False
@@ -57,6 +59,7 @@ def test_socket_mode_needs_no_urls():
     assert all("url" not in c for c in data["features"]["slash_commands"])
     assert "request_url" not in data["settings"]["event_subscriptions"]
     assert "request_url" not in data["settings"]["interactivity"]
+    assert "message_menu_options_url" not in data["settings"]["interactivity"]
     assert "redirect_urls" not in data["oauth_config"]
 
 

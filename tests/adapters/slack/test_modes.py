@@ -151,3 +151,32 @@ async def test_a_refused_app_token_stops_start_up_with_a_sentence(district, fake
     fake_slack.fail("apps.connections.open", error="invalid_auth")
     with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
         await serve_slack(district, fake_slack, slack_bot_token=BOT_TOKEN, slack_app_token="xapp-1-refused")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"user_id": ["U0MARIA"]}, {"team_id": ""}, {"trigger_id": ["x"]}, {"authorizations": "all"}],
+    ids=["user id a list", "no workspace", "trigger id a list", "authorizations a string"],
+)
+async def test_socket_mode_drops_a_payload_of_the_wrong_shape_and_keeps_serving(district, fake_slack, change):
+    app_token = "xapp-1-A0AFFINITY-6144127341298-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    app, runner, base = await serve_slack(district, fake_slack, slack_bot_token=BOT_TOKEN, slack_app_token=app_token)
+    try:
+        from tests.support.fuzz import row_counts
+
+        before = await row_counts(district.engine)
+        envelope = fixture("socket_mode_slash_command")
+        envelope["payload"].update(change, response_url=fake_slack.response_url())
+        await fake_slack.socket_messages.put(envelope)
+        reply = await asyncio.wait_for(fake_slack.socket_replies.get(), 5)
+        assert reply["envelope_id"] == envelope["envelope_id"] and not reply.get("payload")
+        assert await row_counts(district.engine) == before
+        # The next, well-formed command is answered as usual.
+        envelope = fixture("socket_mode_slash_command")
+        envelope["envelope_id"] = "next-" + envelope["envelope_id"]
+        envelope["payload"]["response_url"] = fake_slack.response_url()
+        await fake_slack.socket_messages.put(envelope)
+        reply = await asyncio.wait_for(fake_slack.socket_replies.get(), 5)
+        assert reply["payload"]["text"]
+    finally:
+        await runner.cleanup()
