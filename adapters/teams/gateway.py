@@ -15,13 +15,14 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationP
 from adapters.teams.activity import PLATFORM
 from adapters.teams.adapter import CHANNEL_ID, TeamsAdapter, to_activity
 from adapters.teams.cards import message
-from adapters.teams.connector import DEFAULT_RETRY_AFTER, ConnectorError
+from adapters.teams.connector import DEFAULT_RETRY_AFTER, ConnectorError, UntrustedServiceUrl
 from adapters.teams.pacing import Pacing
 from adapters.teams.references import PersonalReference, ReferenceBook
 from bot.types import ConversationRef, DeliveryResult, Destination, Reply, UserRef
 
 NOT_MET = "unreachable until they talk to the bot in Teams"
 NOT_IN_CHANNEL = "the bot has not been added to that Teams channel"
+NOT_CONFIRMED = "its Teams service URL has not been confirmed by a Bot Framework token yet"
 
 
 class TeamsGateway:
@@ -59,7 +60,7 @@ class TeamsGateway:
             try:
                 reference = await self.adapter.create_conversation(reference, None, _one_to_one(stored, user.tenant))
             except ConnectorError as exc:
-                if exc.transient:
+                if exc.transient or isinstance(exc, UntrustedServiceUrl):
                     raise
                 # Teams opens a chat only where the app is installed for the person.
                 return DeliveryResult.unreachable(NOT_MET)
@@ -149,6 +150,9 @@ def _one_to_one(stored: PersonalReference, tenant: str) -> ConversationParameter
 
 
 def _result(exc: ConnectorError) -> DeliveryResult:
+    if isinstance(exc, UntrustedServiceUrl):
+        # Nothing was sent: the address was never named by a validated token.
+        return DeliveryResult.unreachable(NOT_CONFIRMED)
     if exc.transient:
         return DeliveryResult.later(exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER, f"Teams answered HTTP {exc.status}")
     if exc.status in (403, 404):

@@ -12,7 +12,7 @@ from storage.models.onboarding import OnboardingJourney
 from storage.models.outbox import OutboxItem
 from storage.models.people import Person, PlatformLink, RoleGrant
 from storage.models.slack import SlackInstallation, SlackOAuthState
-from storage.models.teams import TeamsConversation
+from storage.models.teams import TeamsConversation, TeamsServiceUrl
 
 __all__ = [
     "Announcement",
@@ -43,4 +43,5 @@ __all__ = [
     "SlackInstallation",
     "SlackOAuthState",
     "TeamsConversation",
+    "TeamsServiceUrl",
 ]
