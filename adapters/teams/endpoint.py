@@ -22,6 +22,7 @@ from adapters.teams.adapter import INVOKE_RESPONSE, RAW_ACTIVITY, TeamsAdapter, 
 from adapters.teams.auth import TokenCheck
 from adapters.teams.connector import ConnectorError, Credentials
 from adapters.teams.handler import TeamsTurns
+from adapters.teams.shape import problem
 from adapters.teams.service_urls import ServiceUrls, is_loopback_host, is_loopback_url
 
 log = logging.getLogger("affinity.teams")
@@ -55,7 +56,10 @@ class TeamsEndpoint:
             refused = await self._authenticate(body, request.headers.get("Authorization", ""))
             if refused is not None:
                 return refused
-        if not isinstance(body.get("type"), str):
+        wrong = problem(body)
+        if wrong is not None:
+            # The field's name only: its value may be what someone wrote.
+            log.info("refused a Teams activity not as Teams sends it (%s)", wrong)
             return web.Response(status=400)
         service_url = body.get("serviceUrl")
         if self.check is None and not (isinstance(service_url, str) and is_loopback_url(service_url)):

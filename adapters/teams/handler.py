@@ -48,7 +48,7 @@ class TeamsTurns(ActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            return self._not_handled(turn_context)
         reply = await self._exchange(turn_context, answer=False)
         body = _raw(turn_context)
         if reply is not None and reply.card is not None and (read.conversation_kind(body) == "dm" or not reply.ephemeral):
@@ -57,6 +57,15 @@ class TeamsTurns(ActivityHandler):
         if reply is not None:
             await self._answer(turn_context, read.user_ref(read.tenant_of(body), read.member_of(body.get("from"))), reply)
         return _invoke_answer("application/vnd.microsoft.activity.message", "")
+
+    def _not_handled(self, turn_context: TurnContext) -> InvokeResponse:
+        """An invoke the bot offers nothing for (a task module, a sign-in, a message extension):
+        a polite answer in the shape Teams expects, not the SDK's 501."""
+        body = _raw(turn_context)
+        sentence = Translator(language_for(body.get("locale")))("teams.not_handled")
+        if turn_context.activity.name in ("task/fetch", "task/submit"):
+            return InvokeResponse(status=int(HTTPStatus.OK), body={"task": {"type": "message", "value": sentence}})
+        return _invoke_answer("application/vnd.microsoft.activity.message", sentence)
 
     # --- people appearing ---------------------------------------------------------------------
 
