@@ -14,7 +14,7 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationP
 
 from adapters.teams.activity import PLATFORM
 from adapters.teams.adapter import CHANNEL_ID, TeamsAdapter, to_activity
-from adapters.teams.cards import message
+from adapters.teams.cards import messages
 from adapters.teams.connector import DEFAULT_RETRY_AFTER, ConnectorError, UntrustedServiceUrl
 from adapters.teams.pacing import Pacing
 from adapters.teams.references import PersonalReference, ReferenceBook
@@ -115,14 +115,24 @@ class TeamsGateway:
         wait = self.pacing.reserve(tenant, pace_as or reference.conversation.id)
         if wait > 0:
             return DeliveryResult.later(wait, "Teams send limit")
-        outgoing = to_activity(message(reply))
+        outgoing = [to_activity(fields) for fields in messages(reply)]
+        for _ in outgoing[1:]:
+            # A reply too long for one message goes as several; each counts against the limits.
+            self.pacing.reserve(tenant, pace_as or reference.conversation.id)
         sent: list[str | None] = []
 
         async def send(context: TurnContext) -> None:
-            response = await context.send_activity(outgoing)
-            sent.append(response.id if response else None)
+            for activity in outgoing:
+                response = await context.send_activity(activity)
+                sent.append(response.id if response else None)
 
-        await self.adapter.continue_conversation(reference, send)
+        try:
+            await self.adapter.continue_conversation(reference, send)
+        except ConnectorError as exc:
+            if not sent:
+                raise
+            # Trying again would repeat the parts already delivered.
+            return DeliveryResult("sent", error=f"sent {len(sent)} of {len(outgoing)} parts: Teams answered HTTP {exc.status}", message_ref=sent[0])
         return DeliveryResult.sent(sent[0] if sent else None)
 
 

@@ -21,7 +21,7 @@ from botbuilder.schema import (
 
 from adapters.teams import activity as read
 from adapters.teams.adapter import CHANNEL_ID, RAW_ACTIVITY, TeamsAdapter, to_activity
-from adapters.teams.cards import ADAPTIVE_CARD, adaptive_card, message
+from adapters.teams.cards import ADAPTIVE_CARD, messages
 from adapters.teams.connector import ConnectorError
 from adapters.teams.members import MemberDirectory
 from adapters.teams.references import PersonalReference, ReferenceBook, SharedConversation
@@ -52,8 +52,11 @@ class TeamsTurns(ActivityHandler):
         reply = await self._exchange(turn_context, answer=False)
         body = _raw(turn_context)
         if reply is not None and reply.card is not None and (read.conversation_kind(body) == "dm" or not reply.ephemeral):
-            # An Action.Execute is answered by the card that replaces the one pressed.
-            return _invoke_answer(ADAPTIVE_CARD, adaptive_card(reply.card, reply.text))
+            rendered = messages(reply)
+            if len(rendered) == 1 and rendered[0].get("attachments"):
+                # An Action.Execute is answered by the card that replaces the one pressed.
+                return _invoke_answer(ADAPTIVE_CARD, rendered[0]["attachments"][0]["content"])
+            # Too much for one card: the parts follow as messages.
         if reply is not None:
             await self._answer(turn_context, read.user_ref(read.tenant_of(body), read.member_of(body.get("from"))), reply)
         return _invoke_answer("application/vnd.microsoft.activity.message", "")
@@ -125,9 +128,10 @@ class TeamsTurns(ActivityHandler):
         if not reply.text and reply.card is None:
             return
         body = _raw(turn_context)
-        outgoing = to_activity(message(reply))
+        outgoing = [to_activity(fields) for fields in messages(reply)]
         if read.conversation_kind(body) == "dm" or not reply.ephemeral:
-            await turn_context.send_activity(outgoing)
+            for activity in outgoing:
+                await turn_context.send_activity(activity)
             return
         member = member or read.member_of(body.get("from"))
         delivered = await self._send_privately(body, actor, member, outgoing)
@@ -135,7 +139,7 @@ class TeamsTurns(ActivityHandler):
         notice = t("teams.answered_privately") if delivered else t("teams.open_private_chat", bot=(body.get("recipient") or {}).get("name") or "Affinity")
         await turn_context.send_activity(to_activity({"type": "message", "text": notice}))
 
-    async def _send_privately(self, body: Mapping[str, Any], actor: UserRef, member: read.Member, outgoing: Activity) -> bool:
+    async def _send_privately(self, body: Mapping[str, Any], actor: UserRef, member: read.Member, outgoing: list[Activity]) -> bool:
         """Deliver `outgoing` in the person's one-to-one chat, opening it if needed."""
         tenant = read.tenant_of(body)
         recipient = body.get("recipient") or {}
@@ -167,7 +171,8 @@ class TeamsTurns(ActivityHandler):
             await self.book.remember_personal_chat(actor, reference.conversation.id)
 
         async def send(context: TurnContext) -> None:
-            await context.send_activity(outgoing)
+            for activity in outgoing:
+                await context.send_activity(activity)
 
         await self.adapter.continue_conversation(reference, send)
         return True
