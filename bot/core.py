@@ -18,8 +18,8 @@ from bot.help import refusal_reply
 from bot.parsing import Command, Refusal, parse
 from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles
 from bot.turn import Turn
-from bot.typed_text import cleaned
-from bot.types import RUN_COMMAND, Inbound, Profile, Reply, UserRef
+from bot.typed_text import cleaned, one_line
+from bot.types import RUN_COMMAND, Inbound, Option, Profile, Reply, UserRef
 
 log = logging.getLogger("affinity.core")
 
@@ -64,6 +64,23 @@ class Bot:
                 log.debug("request failed at: %s", " < ".join(f"{f.filename}:{f.lineno} {f.name}" for f in reversed(frames)))
                 language = inbound.locale or "en"
                 return Reply(text=Translator(language[:2])("errors.internal"), refused=True)
+
+    async def suggest(self, actor: UserRef, form_id: str, input_name: str, query: str) -> list[Option]:
+        """The options of a form's input that match what the person typed so far (bot/choices.py),
+        at most 100, for a platform whose menu cannot hold the whole list. Reads only: nothing is
+        written, not even the person; an input without a searchable list has no suggestions."""
+        from bot.choices import matching
+
+        source = registry.choices().get((form_id, input_name))
+        if source is None:
+            return []
+        try:
+            async with self.sessions() as session:
+                options = await source(session, self.settings)
+        except Exception as exc:  # noqa: BLE001 - a typeahead that finds nothing says so itself
+            log.error("suggestions failed: %s", type(exc).__name__)
+            return []
+        return matching(options, one_line(query))
 
     async def ensure_person(self, actor: UserRef, profile: Profile | None) -> int:
         """The person behind `actor`, created on first contact; returns their id."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
 
 from bot.parsing import Command, Spec
 from bot.turn import Turn
-from bot.types import Reply
+from bot.types import Option, Reply
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,9 @@ EventHandler = Callable[[Turn], Awaitable[Reply | None]]
 #: is handed (the caller commits), and says how many items it queued. It must be safe to run
 #: again for the same `now`, by another process too: outbox keys make it so.
 Job = Callable[["AsyncSession", "Settings", datetime], Awaitable[int]]
+#: Every option of one form input whose list may be longer than a platform's menu shows (the
+#: district's sites): searched by `Bot.suggest` as a person types (bot/choices.py).
+Choices = Callable[["AsyncSession", "Settings"], Awaitable[Sequence[Option]]]
 
 
 @dataclass(frozen=True)
@@ -32,3 +35,5 @@ class Feature:
     forms: Mapping[str, FormHandler] = field(default_factory=dict)
     events: Mapping[str, EventHandler] = field(default_factory=dict)
     jobs: Mapping[str, Job] = field(default_factory=dict)
+    #: By (form id, input name): the inputs whose options a platform may search for as typed.
+    choices: Mapping[tuple[str, str], Choices] = field(default_factory=dict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.features import EventHandler, Feature, FormHandler, Handler, Job
+from bot.features import Choices, EventHandler, Feature, FormHandler, Handler, Job
 from bot.parsing import Spec
 
 
@@ -28,6 +28,12 @@ def handlers() -> dict[type, Handler]:
 @lru_cache(maxsize=1)
 def forms() -> dict[str, FormHandler]:
     return {form_id: fn for feature in features() for form_id, fn in feature.forms.items()}
+
+
+@lru_cache(maxsize=1)
+def choices() -> dict[tuple[str, str], Choices]:
+    """The searchable inputs of every feature's forms, by (form id, input name)."""
+    return {key: fn for feature in features() for key, fn in feature.choices.items()}
 
 
 @lru_cache(maxsize=1)

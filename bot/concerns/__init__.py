@@ -3,7 +3,7 @@
 from bot.concerns.commands import FILE_FORM, SPECS
 from bot.concerns.dei_office import queue_escalations, queue_notices
 from bot.concerns.digest import HANDLERS as DIGEST_HANDLERS, queue_digest
-from bot.concerns.handlers import FORMS, HANDLERS
+from bot.concerns.handlers import CHOICES, FORMS, HANDLERS
 from bot.features import Feature
 
 FEATURE = Feature(
@@ -11,6 +11,7 @@ FEATURE = Feature(
     specs=SPECS,
     handlers={**HANDLERS, **DIGEST_HANDLERS},
     forms=FORMS,
+    choices=CHOICES,
     jobs={"notices": queue_notices, "escalations": queue_escalations, "digest": queue_digest},
 )
 

@@ -28,7 +28,7 @@ from bot.concerns.commands import (
     ViewConcern,
 )
 from bot.concerns.throttle import ConcernThrottle
-from bot.people.identity import district_sites
+from bot.people.identity import district_sites, site_options
 from bot.roles import DEI_OFFICE
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Form, Input, Option, Reply
@@ -252,3 +252,5 @@ HANDLERS = {
     ListConcerns: list_cases,
 }
 FORMS = {FILE_FORM: submit}
+#: The concern form's site list is searched as typed where a platform cannot show it whole.
+CHOICES = {(FILE_FORM, "site"): site_options}

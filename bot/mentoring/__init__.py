@@ -2,7 +2,7 @@
 
 from bot.features import Feature
 from bot.mentoring.commands import SPECS
-from bot.mentoring.handlers import FORMS, HANDLERS
+from bot.mentoring.handlers import CHOICES, FORMS, HANDLERS
 from bot.mentoring.lifecycle import run_mentoring
 
-FEATURE = Feature(name="mentoring", specs=SPECS, handlers=HANDLERS, forms=FORMS, jobs={"lifecycle": run_mentoring})
+FEATURE = Feature(name="mentoring", specs=SPECS, handlers=HANDLERS, forms=FORMS, choices=CHOICES, jobs={"lifecycle": run_mentoring})

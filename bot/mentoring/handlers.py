@@ -12,7 +12,7 @@ from bot.catalogue import Translator
 from bot.mentoring.commands import AnswerOffer, EndMatch, JoinMentoring, LeaveMentoring, MentorHome, MentorStatus, PauseMentoring, RunMatching
 from bot.mentoring.matching import MAX_CAPACITY, THEMES, plan_matches
 from bot.mentoring.pool import GRADE_BANDS, LANGUAGES, LIVE, active_group_ids, language_name, load_pool, reasons_json, say_reasons, weights_of
-from bot.people.identity import district_sites
+from bot.people.identity import district_sites, site_options
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Form, Input, Option, Reply
 from storage.models import Group, MentorMatch, MentorProfile, Person
@@ -343,3 +343,5 @@ HANDLERS = {
     EndMatch: end_match,
 }
 FORMS = {PROFILE_FORM: submit_profile}
+#: The mentor profile's site list is searched as typed where a platform cannot show it whole.
+CHOICES = {(PROFILE_FORM, "site"): site_options}

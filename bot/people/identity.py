@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalogue import language_for
 from bot.config import District
 from bot.roles import Roles
-from bot.types import Profile, UserRef
+from bot.types import Option, Profile, UserRef
 from storage.models import Person, PlatformLink, RoleGrant
 from storage.models.groups import GENERATION_COLUMNS
 
@@ -148,6 +148,11 @@ async def find_people(
     candidates = list((await session.execute(query.where(starts_with(func.lower(Person.name), lowered)))).scalars())
     exact = [p for p in candidates if p.name.casefold() == lowered]
     return exact or candidates
+
+
+async def site_options(session: AsyncSession, settings) -> tuple[Option, ...]:
+    """The district's sites as a form's options (the site inputs of the concern and mentor forms)."""
+    return tuple(Option(site, site) for site in await district_sites(session, settings.district))
 
 
 async def district_sites(session: AsyncSession, district: District) -> list[str]:
