@@ -59,7 +59,9 @@ def attach(app: "web.Application", runtime: "Runtime", *, login_url: str | None 
     service_urls = _service_urls(runtime, creds)
     connector = Connector(creds, service_urls)
     adapter = TeamsAdapter(connector)
-    turns = TeamsTurns(runtime.bot.handle, adapter, MemberDirectory(connector), ReferenceBook(runtime.sessions, now=runtime.now))
+    turns = TeamsTurns(
+        runtime.bot.handle, adapter, MemberDirectory(connector), ReferenceBook(runtime.sessions, now=runtime.now), suggest=runtime.bot.suggest
+    )
     endpoint = TeamsEndpoint(adapter, turns, creds, service_urls, settings.microsoft_app_tenant_id)
     app.router.add_post(ROUTE, endpoint.post)
 

@@ -22,6 +22,8 @@ import orjson
 
 from adapters.teams.activity import ACTION_KEY, CONTEXT_KEY, FORM_KEY, INPUT_PREFIX, LISTS_KEY, VALUE_KEY
 from adapters.teams.connector import Encoded, wire_json
+from adapters.teams.search import searched_input, spec_of, step_one
+from bot.catalogue import Translator
 from bot.cards import as_text
 from bot.types import Button, Card, Form, Input, Reply
 
@@ -44,15 +46,23 @@ _PICTURE = re.compile(rb"data:image/png;base64,[A-Za-z0-9+/=]+")
 _PLACE = " (99/99)"
 
 
-def messages(reply: Reply) -> list[dict[str, Any]]:
+def messages(reply: Reply, language: str = "en") -> list[dict[str, Any]]:
     """The fields of each message activity for `reply` (without addressing), in order; each
     measures at most MESSAGE_LIMIT. A card is encoded once, here, to measure it; the connector
-    sends those same bytes."""
+    sends those same bytes. `language` is for the adapter's own words (a two-step form's)."""
     if reply.card is None:
         return [_text_message(part) for part in _text_parts(reply.text)]
     whole = _card_message(reply.card, fallback_text(reply.card, reply.text))
     if whole is not None:
         return [whole]
+    card, form = reply.card, reply.card.form
+    long_list = searched_input(form) if form is not None and not card.sections else None
+    if long_list is not None:
+        # A form too big for one card because of one long list: asked for in two steps.
+        first = step_one(spec_of(card, form, long_list.name), Translator(language))
+        rendered = _card_message(first, fallback_text(first))
+        if rendered is not None:
+            return [rendered]
     found: list[dict[str, Any]] = []
     for page in _pages(reply.card):
         rendered = _card_message(page, fallback_text(page))
@@ -74,19 +84,19 @@ def measure(fields: dict[str, Any]) -> int:
 
 def fallback_text(card: Card, text: str | None = None) -> str:
     """The card's complete text: `text` (the reply's own, which has the card's words) or the
-    card's, then what only a form shows: its title, and each input's label and hint."""
+    card's, then what only a form shows: its title, and each input's label, hint and (for a
+    short list) choices."""
     lines = [as_text(card) if text is None else text]
     for form in _forms(card):
         lines.append("")
-        if form.title:
+        if form.title and form.title not in lines[0]:
             lines.append(form.title)
         for field in form.inputs:
-            lines.append(field.label + ("" if field.required else f" ({_OPTIONAL})") + (f": {field.hint}" if field.hint else ""))
+            line = field.label + (f": {field.hint}" if field.hint else "")
+            if field.kind in ("select", "multiselect") and 0 < len(field.options) <= 20:
+                line += " (" + ", ".join(o.label for o in field.options) + ")"
+            lines.append(line)
     return "\n".join(lines).strip("\n")
-
-
-#: Marks an input that may be left empty; a symbol, so it needs no translation.
-_OPTIONAL = "–"
 
 
 def _forms(card: Card) -> list[Form]:
@@ -112,8 +122,12 @@ def _card_message(card: Card, fallback: str) -> dict[str, Any] | None:
     return None
 
 
-def _fits(card: Card) -> bool:
+def fits(card: Card) -> bool:
+    """Whether `card` (with its complete text) goes in one message."""
     return _card_message(card, fallback_text(card)) is not None
+
+
+_fits = fits
 
 
 def _pages(card: Card) -> list[Card]:

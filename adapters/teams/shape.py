@@ -22,6 +22,8 @@ SHORT_LENGTH = 64
 URL_LENGTH = 500
 #: Typed text: far above what a person types, well below the body limit.
 TEXT_LENGTH = 40_000
+#: A button's value or a form's context: a command line, or a two-step form's description (search.py).
+CONTEXT_LENGTH = 8000
 #: Entities, members added or removed, form values: more than Teams sends in one activity.
 LIST_LENGTH = 100
 
@@ -164,10 +166,10 @@ def _submission(data: Any) -> bool:
     from adapters.teams.activity import ACTION_KEY, CONTEXT_KEY, FORM_KEY, INPUT_PREFIX, LISTS_KEY, VALUE_KEY
 
     if ACTION_KEY in data:
-        return not _text(data[ACTION_KEY], SHORT_LENGTH) or not _optional_text(data.get(VALUE_KEY), 1000)
+        return not _text(data[ACTION_KEY], SHORT_LENGTH) or not _optional_text(data.get(VALUE_KEY), CONTEXT_LENGTH)
     if FORM_KEY not in data:
         return False
-    if not _text(data[FORM_KEY], SHORT_LENGTH) or not _optional_text(data.get(CONTEXT_KEY), 1000):
+    if not _text(data[FORM_KEY], SHORT_LENGTH) or not _optional_text(data.get(CONTEXT_KEY), CONTEXT_LENGTH):
         return True
     lists = data.get(LISTS_KEY)
     if lists is not None and (not isinstance(lists, list) or len(lists) > LIST_LENGTH or not all(_text(v, SHORT_LENGTH) for v in lists)):

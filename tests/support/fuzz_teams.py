@@ -56,6 +56,8 @@ _bad_string = st.one_of(
 _bad_id = st.one_of(_bad_string, st.sampled_from(["", " ", "\t"]))
 #: What Teams never sends where an object belongs.
 _bad_object = st.one_of(st.just([]), st.just(True), st.integers(), st.text(max_size=10), st.lists(_leaf, max_size=2))
+#: What Teams never sends where an array belongs.
+_bad_list = st.one_of(st.just(True), st.integers(), st.text(max_size=10), st.dictionaries(st.text(max_size=4), _leaf, max_size=2))
 _bad_url = st.one_of(_bad_string, st.sampled_from(["https://smba.trafficmanager.net/amer/", "http://10.1.2.3/", "http://user@127.0.0.1/", "ftp://127.0.0.1/", ""]))
 
 
@@ -142,7 +144,7 @@ def _good(kind: str) -> st.SearchStrategy:
 
 def _bad(kind: str) -> st.SearchStrategy:
     return {
-        "id": _bad_id, "name": _bad_string, "short": _bad_string, "text": _bad_string, "url": _bad_url, "list": _bad_object, "object": _bad_object,
+        "id": _bad_id, "name": _bad_string, "short": _bad_string, "text": _bad_string, "url": _bad_url, "list": _bad_list, "object": _bad_object,
         # `{}` is no account and no conversation: it lacks the id Teams always gives.
         "account": st.one_of(_bad_object, st.just({}), st.just({"name": "Someone"})),
     }[kind]
