@@ -224,7 +224,16 @@ def _message(draw) -> Example:
 
 @st.composite
 def _invoke(draw) -> Example:
-    how = draw(st.sampled_from(["execute", "execute", "submit", "form", "task/fetch", "task/submit", "application/search", "signin/verifyState"]))
+    how = draw(st.sampled_from(["execute", "execute", "submit", "form", "find", "search again", "task/fetch", "task/submit", "application/search", "signin/verifyState"]))
+    if how in ("find", "search again"):
+        # The two-step form's own submissions (adapters/teams/search.py), with its real description or junk.
+        context = draw(st.one_of(st.just(_find_spec()), st.text(_printable, max_size=60), st.just(_find_spec().replace('"n":"site"', '"n":"category"'))))
+        base = _fixture("submit_action")
+        if how == "find":
+            base["value"] = {"form_id": "teams.find", "context": context, "in.query": draw(_good_text)}
+            return draw(_mutated("submit", base))
+        base["value"] = {"action_id": "teams.find", "value": context}
+        return draw(_mutated("message", base))
     if how == "execute":
         base = _fixture("invoke_card_action")
         base["value"]["action"]["data"]["value"] = draw(st.sampled_from(["groups info bilingual-staff", "groups join lgbtq-educators", "help", "rsvp 1 yes", "concern"]))
@@ -237,6 +246,19 @@ def _invoke(draw) -> Example:
     base["name"] = how
     base["value"] = {"commandId": "search", "data": {"text": "lin"}} if how != "application/search" else {"kind": "search", "queryText": "lin", "dataset": "sites"}
     return draw(_mutated("invoke", base))
+
+
+def _find_spec() -> str:
+    """The description a concern form's Find step carries, as the adapter writes it."""
+    from adapters.teams import search
+    from bot.types import Card, Form, Input, Option
+
+    form = Form("concern.file", "Raise a concern", "Send", (
+        Input("category", "What is it about?", kind="select", options=(Option("safety", "Safety"), Option("other", "Other"))),
+        Input("site", "Where (optional)", kind="select", options=tuple(Option(f"Site {n}", f"Site {n}") for n in range(30)), required=False),
+        Input("what_happened", "What happened", kind="textarea", max_length=4000),
+    ))
+    return search.encode(search.spec_of(Card(title="Raise a concern", body="Anonymous."), form, "site"))
 
 
 @st.composite
