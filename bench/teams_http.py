@@ -130,7 +130,7 @@ def _ours_process(ready, database_url: str, connector_url: str, secured: bool, p
     from bot.config import Settings
 
     async def main() -> None:
-        settings = Settings(database_url=database_url)
+        settings = Settings(database_url=database_url, teams_unauthenticated=True)  # local mode: AFFINITY_TEAMS_UNAUTHENTICATED=1
         if secured:
             import functools
 

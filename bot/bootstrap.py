@@ -138,8 +138,8 @@ async def _after_each(lines: AsyncIterator[str], then: Callable[[], Awaitable[ob
 
 
 def platform_gateways(runtime: Runtime) -> dict:
-    """The ChatGateways `serve` and `outbox drain` deliver through: Slack when its settings are
-    present, and Teams, whose endpoint `serve` always offers (local mode without credentials).
+    """The ChatGateways `serve` and `outbox drain` deliver through: each platform whose settings
+    are present (Teams: an app id and password, or AFFINITY_TEAMS_UNAUTHENTICATED=1 for loopback).
     Each must be closed (`close()`) when done."""
     import adapters.slack
     import adapters.teams
@@ -148,7 +148,9 @@ def platform_gateways(runtime: Runtime) -> dict:
     slack = adapters.slack.gateway(runtime)
     if slack is not None:
         gateways["slack"] = slack
-    gateways["teams"] = adapters.teams.gateway(runtime)
+    teams = adapters.teams.gateway(runtime)
+    if teams is not None:
+        gateways["teams"] = teams
     return gateways
 
 

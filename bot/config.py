@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///affinity.db"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class ConfigError(Exception):
@@ -66,6 +68,9 @@ class Settings:
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
     microsoft_app_tenant_id: str = ""
+    #: `AFFINITY_TEAMS_UNAUTHENTICATED=1`: Teams without token checks (the Bot Framework
+    #: Emulator, local tests), served to loopback peers and loopback service URLs only.
+    teams_unauthenticated: bool = False
     dei_channel: str = ""
     district: District = field(default_factory=District)
     config_path: str | None = None
@@ -98,6 +103,19 @@ class Settings:
         if bool(app_id) != bool(app_password):
             missing = "MICROSOFT_APP_PASSWORD" if app_id else "MICROSOFT_APP_ID"
             raise ConfigError(f"{missing} must be set together with the other Microsoft app setting, or both left empty.")
+        tenant_id = env.get("MICROSOFT_APP_TENANT_ID", "").strip()
+        if app_id and not _GUID.fullmatch(app_id):
+            raise ConfigError("MICROSOFT_APP_ID must be the bot's app id, a GUID such as 0d3f8a6e-1c2b-4d5e-8f90-a1b2c3d4e5f6.")
+        if tenant_id and not app_id:
+            raise ConfigError("MICROSOFT_APP_TENANT_ID is set, but MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD are not.")
+        if tenant_id and not _GUID.fullmatch(tenant_id):
+            raise ConfigError("MICROSOFT_APP_TENANT_ID must be the district's tenant id, a GUID such as c5b8f2d4-3a71-4e0b-9d2f-6a8e1b7c9f03.")
+        unauthenticated_text = env.get("AFFINITY_TEAMS_UNAUTHENTICATED", "").strip()
+        if unauthenticated_text not in ("", "0", "1"):
+            raise ConfigError(f"AFFINITY_TEAMS_UNAUTHENTICATED must be 1 or 0, not {unauthenticated_text!r}.")
+        teams_unauthenticated = unauthenticated_text == "1"
+        if teams_unauthenticated and app_id:
+            raise ConfigError("AFFINITY_TEAMS_UNAUTHENTICATED=1 turns Teams' token checks off, so it cannot be set together with MICROSOFT_APP_ID.")
         api_url = env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/"
         if not api_url.startswith(("http://", "https://")):
             raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}.")
@@ -124,7 +142,8 @@ class Settings:
             slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip(),
             microsoft_app_id=app_id,
             microsoft_app_password=app_password,
-            microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
+            microsoft_app_tenant_id=tenant_id,
+            teams_unauthenticated=teams_unauthenticated,
             dei_channel=dei_channel,
             district=district,
             config_path=config_path,

@@ -19,6 +19,7 @@ from adapters.teams.handler import TeamsTurns
 from adapters.teams.members import MemberDirectory
 from adapters.teams.package import PackageError, write_package
 from adapters.teams.references import ReferenceBook
+from adapters.teams.service_urls import ServiceUrls
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -30,20 +31,38 @@ log = logging.getLogger("affinity.teams")
 
 ROUTE = "/api/messages"
 
-__all__ = ["PLATFORM", "ROUTE", "PackageError", "TeamsGateway", "attach", "credentials", "gateway", "package"]
+__all__ = ["PLATFORM", "ROUTE", "PackageError", "TeamsGateway", "attach", "configured", "credentials", "gateway", "package"]
 
 
 def credentials(settings: "Settings", login_url: str | None = None) -> Credentials:
     return Credentials(settings.microsoft_app_id, settings.microsoft_app_password, settings.microsoft_app_tenant_id, login_url)
 
 
+def configured(settings: "Settings") -> bool:
+    """Teams is served with an app id and password, or, for the Emulator and local tests, with
+    `AFFINITY_TEAMS_UNAUTHENTICATED=1`; otherwise not at all."""
+    return not credentials(settings).local or settings.teams_unauthenticated
+
+
+def _service_urls(runtime: "Runtime", creds: Credentials) -> ServiceUrls:
+    return ServiceUrls(runtime.sessions, loopback_only=creds.local)
+
+
 def attach(app: "web.Application", runtime: "Runtime", *, login_url: str | None = None) -> None:
-    """Add `POST /api/messages`: JWT-checked with an app id and password, local mode without."""
-    creds = credentials(runtime.settings, login_url)
-    connector = Connector(creds)
+    """Add `POST /api/messages` when Teams is configured: token-checked with an app id and
+    password, loopback only with `AFFINITY_TEAMS_UNAUTHENTICATED=1`. Otherwise the route is
+    not there at all (404)."""
+    settings = runtime.settings
+    if not configured(settings):
+        return
+    creds = credentials(settings, login_url)
+    service_urls = _service_urls(runtime, creds)
+    connector = Connector(creds, service_urls)
     adapter = TeamsAdapter(connector)
-    turns = TeamsTurns(runtime.bot.handle, adapter, MemberDirectory(connector), ReferenceBook(runtime.sessions, now=runtime.now))
-    endpoint = TeamsEndpoint(adapter, turns, creds, runtime.settings.microsoft_app_tenant_id)
+    turns = TeamsTurns(
+        runtime.bot.handle, adapter, MemberDirectory(connector), ReferenceBook(runtime.sessions, now=runtime.now), suggest=runtime.bot.suggest
+    )
+    endpoint = TeamsEndpoint(adapter, turns, creds, service_urls, settings.microsoft_app_tenant_id)
     app.router.add_post(ROUTE, endpoint.post)
 
     async def close(_app) -> None:
@@ -51,12 +70,19 @@ def attach(app: "web.Application", runtime: "Runtime", *, login_url: str | None 
 
     app.on_cleanup.append(close)
     if creds.local:
-        log.warning("Teams: no MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD, so %s runs in local mode without token checks (tests and the Emulator only).", ROUTE)
+        log.warning(
+            "Teams: AFFINITY_TEAMS_UNAUTHENTICATED=1, so %s runs without token checks, for loopback peers and loopback service URLs only (the Emulator and tests).",
+            ROUTE,
+        )
 
 
-def gateway(runtime: "Runtime", *, login_url: str | None = None) -> TeamsGateway:
-    """The ChatGateway the dispatcher sends Teams messages through; `close()` it when done."""
-    connector = Connector(credentials(runtime.settings, login_url))
+def gateway(runtime: "Runtime", *, login_url: str | None = None) -> TeamsGateway | None:
+    """The ChatGateway the dispatcher sends Teams messages through (`close()` it when done), or
+    None when Teams is not configured."""
+    if not configured(runtime.settings):
+        return None
+    creds = credentials(runtime.settings, login_url)
+    connector = Connector(creds, _service_urls(runtime, creds))
     return TeamsGateway(TeamsAdapter(connector), ReferenceBook(runtime.sessions, now=runtime.now))
 
 

@@ -40,7 +40,9 @@ def tenant_of(activity: Mapping[str, Any]) -> str:
 
 def member_of(account: Mapping[str, Any] | None) -> Member:
     account = _dict(account)
-    return Member(channel_id=str(account.get("id") or ""), aad_object_id=account.get("aadObjectId") or None, name=account.get("name") or None)
+    return Member(
+        channel_id=_str(account.get("id"), 200), aad_object_id=_str(account.get("aadObjectId"), 200) or None, name=_str(account.get("name"), 200) or None
+    )
 
 
 def user_ref(tenant: str, member: Member) -> UserRef:
@@ -100,16 +102,16 @@ def profile_of(member: Member, info: Mapping[str, Any] | None, activity: Mapping
     names the person is used: a guest's `#EXT#` user principal name is not one.
     """
     info = _dict(info)
-    email = info.get("email") or ""
+    email = _str(info.get("email"), 320)
     if not email:
-        upn = str(info.get("userPrincipalName") or "")
+        upn = _str(info.get("userPrincipalName"), 320)
         email = upn if "@" in upn and "#ext#" not in upn.lower() else ""
     activity = _dict(activity)
     return Profile(
-        name=info.get("name") or member.name,
-        email=email or None,
-        timezone=activity.get("localTimezone") or _client_timezone(activity),
-        locale=activity.get("locale") or None,
+        name=_str(info.get("name"), 200) or member.name,
+        email=email if "@" in email else None,
+        timezone=_str(activity.get("localTimezone"), 64) or _client_timezone(activity),
+        locale=_str(activity.get("locale"), 64) or None,
     )
 
 
@@ -146,3 +148,10 @@ def _client_timezone(activity: Mapping[str, Any]) -> str | None:
 
 def _dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: Any, limit: int) -> str:
+    """`value` when it is a string of at most `limit` characters without control characters, else ""."""
+    if not isinstance(value, str) or len(value) > limit or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return ""
+    return value.strip()

@@ -97,7 +97,8 @@ class TeamsAdapter(BotAdapter):
         )
         opened = ConversationReference(
             channel_id=channel_id or reference.channel_id or CHANNEL_ID,
-            service_url=created.get("serviceUrl") or service_url,
+            # The address asked, not one the answer names: only learned service URLs are called.
+            service_url=service_url,
             bot=reference.bot,
             user=reference.user,
             conversation=ConversationAccount(id=conversation_id, conversation_type="personal", is_group=False, tenant_id=tenant_id),

@@ -17,6 +17,9 @@ claim against the activity's. Around that validation:
   would allow five minutes of clock skew beyond it), never longer than `BELIEVE_FOR`, and never
   across a fetch of the signing keys or past the SDK's own day for them. Only acceptances are
   remembered: a token that was refused is validated again every time it comes.
+- **The service URL.** The check answers the token's `serviceurl` claim, and refuses a token
+  without one (the Emulator's Azure AD tokens carry none) or one naming another service URL
+  than the activity: the endpoint trusts an activity's `serviceUrl` only as that claim.
 """
 
 from __future__ import annotations
@@ -104,26 +107,30 @@ def channel_keys_url() -> str:
     return ChannelValidation.open_id_metadata_endpoint or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
 
 
+SERVICE_URL_CLAIM = AuthenticationConstants.SERVICE_URL_CLAIM
+
+
 class TokenCheck:
-    """`await check(activity, header)` raises PermissionError unless the request may go on."""
+    """`await check(activity, header)` answers the token's service URL claim, which equals the
+    activity's; it raises PermissionError unless the request may go on."""
 
     def __init__(self, credentials: Credentials, clock: Callable[[], float] = time.time, validate: Validate | None = None) -> None:
         self._provider = SimpleCredentialProvider(credentials.app_id, credentials.app_password)
         self._clock = clock
         self._validate = validate or JwtTokenValidation.authenticate_request
-        self._accepted: OrderedDict[tuple[str, str, str], tuple[float, SigningKeys, datetime]] = OrderedDict()
+        self._accepted: OrderedDict[tuple[str, str, str], tuple[float, SigningKeys, datetime, str]] = OrderedDict()
         # Tokens from the Emulator and Azure AD are checked against these keys; no fetch blocks.
         signing_keys(AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL)
 
-    async def __call__(self, activity: Activity, auth_header: str) -> None:
+    async def __call__(self, activity: Activity, auth_header: str) -> str:
         keys = signing_keys(channel_keys_url())
         key = (auth_header, activity.service_url or "", activity.channel_id or "")
         now = self._clock()
         entry = self._accepted.get(key)
         if entry is not None:
-            until, seen, fetched = entry
+            until, seen, fetched, claimed = entry
             if now < until and seen is keys and keys.last_updated == fetched:
-                return
+                return claimed
             del self._accepted[key]
         try:
             identity = await self._validate(activity, auth_header, self._provider)
@@ -132,9 +139,15 @@ class TokenCheck:
         except Exception as exc:
             # A malformed token, an unknown signing key or an unreachable key endpoint: all refusals.
             raise PermissionError(type(exc).__name__) from None
-        self._remember(key, getattr(identity, "claims", None) or {}, keys, now)
+        claims = getattr(identity, "claims", None) or {}
+        claimed = claims.get(SERVICE_URL_CLAIM)
+        if not isinstance(claimed, str) or not claimed or claimed != (activity.service_url or ""):
+            # The SDK compares the two for channel tokens only; here every token must name it.
+            raise PermissionError("service URL")
+        self._remember(key, claims, keys, now, claimed)
+        return claimed
 
-    def _remember(self, key: tuple[str, str, str], claims: dict, keys: SigningKeys, now: float) -> None:
+    def _remember(self, key: tuple[str, str, str], claims: dict, keys: SigningKeys, now: float, claimed: str) -> None:
         expires = claims.get("exp")
         if not key[0] or claims.get("iss") != AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER:
             return  # only Bot Framework channel tokens, checked against `keys`
@@ -144,7 +157,7 @@ class TokenCheck:
         until = min(float(expires), now + BELIEVE_FOR, fetched.timestamp() + KEYS_LAST)
         if until <= now:
             return
-        self._accepted[key] = (until, keys, fetched)
+        self._accepted[key] = (until, keys, fetched, claimed)
         self._accepted.move_to_end(key)
         while len(self._accepted) > CAPACITY:
             self._accepted.popitem(last=False)

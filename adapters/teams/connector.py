@@ -17,6 +17,8 @@ import aiohttp
 import orjson
 from botframework.connector.auth import AuthenticationConstants
 
+from adapters.teams.service_urls import ServiceUrls
+
 #: Statuses Teams asks bots to retry later rather than treat as failures.
 RETRY_LATER = frozenset({412, 429, 502, 503, 504})
 #: When Teams asks for patience without saying how long.
@@ -37,6 +39,18 @@ class ConnectorError(Exception):
     @property
     def transient(self) -> bool:
         return self.status in RETRY_LATER or self.status == 0
+
+
+class UntrustedServiceUrl(ConnectorError):
+    """A call to a service URL no validated token named (or, without token checks, not on
+    loopback): refused before any connection is made."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+    @property
+    def transient(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -65,10 +79,11 @@ class Credentials:
 
 
 class Connector:
-    """Sends activities, opens conversations and reads members, for any service URL."""
+    """Sends activities, opens conversations and reads members, at the service URLs `service_urls` allows."""
 
-    def __init__(self, credentials: Credentials, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, credentials: Credentials, service_urls: ServiceUrls, clock: Callable[[], float] = time.monotonic) -> None:
         self.credentials = credentials
+        self.service_urls = service_urls
         self._clock = clock
         self._session: aiohttp.ClientSession | None = None
         self._token: str | None = None
@@ -118,6 +133,8 @@ class Connector:
         return self._session
 
     async def _call(self, method: str, service_url: str, path: str, body: Mapping[str, Any] | None) -> Any:
+        if not isinstance(service_url, str) or not await self.service_urls.allows(service_url):
+            raise UntrustedServiceUrl()
         url = service_url.rstrip("/") + "/" + path
         headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else {}
         data = wire_json(body) if body is not None else None

@@ -14,14 +14,15 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationP
 
 from adapters.teams.activity import PLATFORM
 from adapters.teams.adapter import CHANNEL_ID, TeamsAdapter, to_activity
-from adapters.teams.cards import message
-from adapters.teams.connector import DEFAULT_RETRY_AFTER, ConnectorError
+from adapters.teams.cards import messages
+from adapters.teams.connector import DEFAULT_RETRY_AFTER, ConnectorError, UntrustedServiceUrl
 from adapters.teams.pacing import Pacing
 from adapters.teams.references import PersonalReference, ReferenceBook
 from bot.types import ConversationRef, DeliveryResult, Destination, Reply, UserRef
 
 NOT_MET = "unreachable until they talk to the bot in Teams"
 NOT_IN_CHANNEL = "the bot has not been added to that Teams channel"
+NOT_CONFIRMED = "its Teams service URL has not been confirmed by a Bot Framework token yet"
 
 
 class TeamsGateway:
@@ -59,7 +60,7 @@ class TeamsGateway:
             try:
                 reference = await self.adapter.create_conversation(reference, None, _one_to_one(stored, user.tenant))
             except ConnectorError as exc:
-                if exc.transient:
+                if exc.transient or isinstance(exc, UntrustedServiceUrl):
                     raise
                 # Teams opens a chat only where the app is installed for the person.
                 return DeliveryResult.unreachable(NOT_MET)
@@ -114,14 +115,24 @@ class TeamsGateway:
         wait = self.pacing.reserve(tenant, pace_as or reference.conversation.id)
         if wait > 0:
             return DeliveryResult.later(wait, "Teams send limit")
-        outgoing = to_activity(message(reply))
+        outgoing = [to_activity(fields) for fields in messages(reply)]
+        for _ in outgoing[1:]:
+            # A reply too long for one message goes as several; each counts against the limits.
+            self.pacing.reserve(tenant, pace_as or reference.conversation.id)
         sent: list[str | None] = []
 
         async def send(context: TurnContext) -> None:
-            response = await context.send_activity(outgoing)
-            sent.append(response.id if response else None)
+            for activity in outgoing:
+                response = await context.send_activity(activity)
+                sent.append(response.id if response else None)
 
-        await self.adapter.continue_conversation(reference, send)
+        try:
+            await self.adapter.continue_conversation(reference, send)
+        except ConnectorError as exc:
+            if not sent:
+                raise
+            # Trying again would repeat the parts already delivered.
+            return DeliveryResult("sent", error=f"sent {len(sent)} of {len(outgoing)} parts: Teams answered HTTP {exc.status}", message_ref=sent[0])
         return DeliveryResult.sent(sent[0] if sent else None)
 
 
@@ -149,6 +160,9 @@ def _one_to_one(stored: PersonalReference, tenant: str) -> ConversationParameter
 
 
 def _result(exc: ConnectorError) -> DeliveryResult:
+    if isinstance(exc, UntrustedServiceUrl):
+        # Nothing was sent: the address was never named by a validated token.
+        return DeliveryResult.unreachable(NOT_CONFIRMED)
     if exc.transient:
         return DeliveryResult.later(exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER, f"Teams answered HTTP {exc.status}")
     if exc.status in (403, 404):

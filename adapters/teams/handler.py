@@ -21,22 +21,26 @@ from botbuilder.schema import (
 
 from adapters.teams import activity as read
 from adapters.teams.adapter import CHANNEL_ID, RAW_ACTIVITY, TeamsAdapter, to_activity
-from adapters.teams.cards import ADAPTIVE_CARD, adaptive_card, message
+from adapters.teams import search
+from adapters.teams.cards import ADAPTIVE_CARD, fallback_text, fits, messages
 from adapters.teams.connector import ConnectorError
 from adapters.teams.members import MemberDirectory
 from adapters.teams.references import PersonalReference, ReferenceBook, SharedConversation
 from bot.catalogue import Translator, language_for
 from bot.home import PERSON_APPEARED
-from bot.types import Inbound, Reply, UserRef
+from bot.types import Inbound, Option, Reply, UserRef
 
 Handle = Callable[[Inbound], Awaitable[Reply]]
+#: The core's `Bot.suggest`: the options of a form's long list matching what was typed.
+Suggest = Callable[[UserRef, str, str, str], Awaitable[list[Option]]]
 
 
 class TeamsTurns(ActivityHandler):
     """The SDK's ActivityHandler, routing messages, card submissions and member events to the core."""
 
-    def __init__(self, handle: Handle, adapter: TeamsAdapter, members: MemberDirectory, book: ReferenceBook) -> None:
+    def __init__(self, handle: Handle, adapter: TeamsAdapter, members: MemberDirectory, book: ReferenceBook, suggest: Suggest | None = None) -> None:
         self.handle = handle
+        self.suggest = suggest
         self.adapter = adapter
         self.members = members
         self.book = book
@@ -48,15 +52,27 @@ class TeamsTurns(ActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            return self._not_handled(turn_context)
         reply = await self._exchange(turn_context, answer=False)
         body = _raw(turn_context)
         if reply is not None and reply.card is not None and (read.conversation_kind(body) == "dm" or not reply.ephemeral):
-            # An Action.Execute is answered by the card that replaces the one pressed.
-            return _invoke_answer(ADAPTIVE_CARD, adaptive_card(reply.card, reply.text))
+            rendered = messages(reply, language_for(body.get("locale")))
+            if len(rendered) == 1 and rendered[0].get("attachments"):
+                # An Action.Execute is answered by the card that replaces the one pressed.
+                return _invoke_answer(ADAPTIVE_CARD, rendered[0]["attachments"][0]["content"])
+            # Too much for one card: the parts follow as messages.
         if reply is not None:
             await self._answer(turn_context, read.user_ref(read.tenant_of(body), read.member_of(body.get("from"))), reply)
         return _invoke_answer("application/vnd.microsoft.activity.message", "")
+
+    def _not_handled(self, turn_context: TurnContext) -> InvokeResponse:
+        """An invoke the bot offers nothing for (a task module, a sign-in, a message extension):
+        a polite answer in the shape Teams expects, not the SDK's 501."""
+        body = _raw(turn_context)
+        sentence = Translator(language_for(body.get("locale")))("teams.not_handled")
+        if turn_context.activity.name in ("task/fetch", "task/submit"):
+            return InvokeResponse(status=int(HTTPStatus.OK), body={"task": {"type": "message", "value": sentence}})
+        return _invoke_answer("application/vnd.microsoft.activity.message", sentence)
 
     # --- people appearing ---------------------------------------------------------------------
 
@@ -91,11 +107,37 @@ class TeamsTurns(ActivityHandler):
         inbound = read.inbound_from(body, profile)
         if inbound is None:
             return None
+        stepped = await self._search_step(inbound, body)
+        if stepped is not None:
+            # A step of a two-step form: reads only, and the core's turn is the form's submission.
+            if answer:
+                await self._answer(turn_context, inbound.actor, stepped)
+            return stepped
         reply = await self.handle(inbound)
         await self._remember(body, inbound.actor, member)
         if answer:
             await self._answer(turn_context, inbound.actor, reply)
         return reply
+
+    async def _search_step(self, inbound: Inbound, body: Mapping[str, Any]) -> Reply | None:
+        """Find (step 1 submitted) or Search again, of a form whose long list is searched; None
+        for anything else."""
+        t = Translator(language_for(body.get("locale")))
+        if inbound.form is not None and inbound.form.form_id == search.FIND_FORM:
+            spec = search.decode(inbound.form.context)
+            query = str(inbound.form.values.get(search.QUERY) or "")
+            if spec is None:
+                return Reply(text=t("teams.not_handled"))
+            matches = await self.suggest(inbound.actor, spec.form.form_id, spec.name, query) if self.suggest and query.strip() else []
+            card = search.next_step(spec, query, matches, t, fits)
+        elif inbound.action is not None and inbound.action.action_id == search.FIND_ACTION:
+            spec = search.decode(inbound.action.value)
+            if spec is None:
+                return Reply(text=t("teams.not_handled"))
+            card = search.step_one(spec, t)
+        else:
+            return None
+        return Reply(text=fallback_text(card), card=card)
 
     async def _appeared(self, turn_context: TurnContext, member: read.Member) -> None:
         body = _raw(turn_context)
@@ -116,9 +158,10 @@ class TeamsTurns(ActivityHandler):
         if not reply.text and reply.card is None:
             return
         body = _raw(turn_context)
-        outgoing = to_activity(message(reply))
+        outgoing = [to_activity(fields) for fields in messages(reply, language_for(body.get("locale")))]
         if read.conversation_kind(body) == "dm" or not reply.ephemeral:
-            await turn_context.send_activity(outgoing)
+            for activity in outgoing:
+                await turn_context.send_activity(activity)
             return
         member = member or read.member_of(body.get("from"))
         delivered = await self._send_privately(body, actor, member, outgoing)
@@ -126,7 +169,7 @@ class TeamsTurns(ActivityHandler):
         notice = t("teams.answered_privately") if delivered else t("teams.open_private_chat", bot=(body.get("recipient") or {}).get("name") or "Affinity")
         await turn_context.send_activity(to_activity({"type": "message", "text": notice}))
 
-    async def _send_privately(self, body: Mapping[str, Any], actor: UserRef, member: read.Member, outgoing: Activity) -> bool:
+    async def _send_privately(self, body: Mapping[str, Any], actor: UserRef, member: read.Member, outgoing: list[Activity]) -> bool:
         """Deliver `outgoing` in the person's one-to-one chat, opening it if needed."""
         tenant = read.tenant_of(body)
         recipient = body.get("recipient") or {}
@@ -158,7 +201,8 @@ class TeamsTurns(ActivityHandler):
             await self.book.remember_personal_chat(actor, reference.conversation.id)
 
         async def send(context: TurnContext) -> None:
-            await context.send_activity(outgoing)
+            for activity in outgoing:
+                await context.send_activity(activity)
 
         await self.adapter.continue_conversation(reference, send)
         return True

@@ -12,7 +12,7 @@ from storage.models.onboarding import OnboardingJourney
 from storage.models.outbox import OutboxItem
 from storage.models.people import Person, PlatformLink, RoleGrant
 from storage.models.slack import SlackInstallation, SlackOAuthState, SlackRevocation
-from storage.models.teams import TeamsConversation
+from storage.models.teams import TeamsConversation, TeamsServiceUrl
 
 __all__ = [
     "Announcement",
@@ -44,4 +44,5 @@ __all__ = [
     "SlackOAuthState",
     "SlackRevocation",
     "TeamsConversation",
+    "TeamsServiceUrl",
 ]

@@ -27,3 +27,18 @@ class TeamsConversation(Base):
     service_url: Mapped[str] = mapped_column(String(500))
     bot_id: Mapped[str] = mapped_column(String(200))
     team_id: Mapped[str | None] = mapped_column(String(300))
+
+
+class TeamsServiceUrl(Base):
+    """A Bot Framework service URL learned from a validated token's `serviceurl` claim.
+
+    The connector calls no other address (adapters/teams/service_urls.py): a conversation
+    reference whose service URL is not here cannot be sent to, so an address taken from an
+    unauthenticated body is never reached. Teams uses a few regional URLs shared by a whole
+    tenant, so this holds a handful of rows; nothing here names a person or a time.
+    """
+
+    __tablename__ = "teams_service_url"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(500), unique=True)

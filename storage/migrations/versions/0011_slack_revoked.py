@@ -2,7 +2,7 @@
 the app is installed again.
 
 Revision ID: 0011_slack_revoked
-Revises: 0009_cache_generation
+Revises: 0010_teams_service_url
 Create Date: 2026-12-06 21:20:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0011_slack_revoked'
-down_revision = '0009_cache_generation'
+down_revision = '0010_teams_service_url'
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -66,6 +67,13 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     return runner, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def district(district):
+    """The shared sample district, with Teams served as for the Bot Framework Emulator:
+    AFFINITY_TEAMS_UNAUTHENTICATED=1, loopback peers and loopback service URLs only."""
+    return dataclasses.replace(district, settings=dataclasses.replace(district.settings, teams_unauthenticated=True))
 
 
 @pytest.fixture

@@ -196,3 +196,25 @@ async def test_keys_that_cannot_be_fetched_refuse_the_request_and_are_asked_for_
     keys.failing = False
     await check(activity(), header)
     assert keys.metadata_requests == 2
+
+
+async def test_a_valid_token_without_a_service_url_claim_is_refused(keys):
+    """The Emulator's Azure AD tokens (and skill tokens) name no service URL: with token checks
+    on, an activity's serviceUrl is believed only as a token's claim, so they are refused."""
+
+    class Identity:
+        claims = {"iss": "https://login.microsoftonline.com/d6d49420-f39b-4df7-a1dc-d59a935871db/v2.0", "aud": APP_ID, "exp": 2**40}
+
+    async def validate(*args):
+        return Identity()
+
+    check = TokenCheck(Credentials(APP_ID, "a-client-secret"), clock=Clock(0.0), validate=validate)
+    with pytest.raises(PermissionError):
+        await check(activity(), "Bearer emulator-token")
+
+
+async def test_the_check_answers_the_tokens_service_url(keys):
+    header, expires = issued()
+    check, _, _ = checker(expires - 3000)
+    assert await check(activity(), header) == SERVICE_URL
+    assert await check(activity(), header) == SERVICE_URL  # believed again, same answer

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from adapters.teams.activity import command_text, inbound_from, profile_of, member_of, submission, where_of
-from adapters.teams.cards import MESSAGE_LIMIT, adaptive_card, message
+from adapters.teams.cards import MESSAGE_LIMIT, adaptive_card, messages
 from adapters.teams.connector import Encoded, wire_json
 from bot.types import Action, Button, Card, Fact, Form, FormSubmission, Image, Input, Option, Reply
 from tests.adapters.teams.conftest import CHANNEL, TENANT, fixture
@@ -116,7 +116,7 @@ def test_a_form_submitted_in_teams_reaches_the_core_as_it_was_filled(fields, dat
 
 
 def test_plain_replies_keep_each_line_on_its_own():
-    rendered = message(Reply(text="Here:\n• one\n• two\n\nEnd"))
+    [rendered] = messages(Reply(text="Here:\n• one\n• two\n\nEnd"))
     assert rendered["text"] == "Here:\n\n• one\n\n• two\n\nEnd"
     assert "attachments" not in rendered
 
@@ -145,11 +145,11 @@ def test_a_chart_is_embedded_and_a_huge_one_is_described_instead():
     assert [e["text"] for e in elements(adaptive_card(huge)) if e["type"] == "TextBlock"][-1] == "A line chart"
 
 
-def test_a_card_too_big_for_teams_is_sent_as_its_text():
+def test_a_card_too_big_for_one_teams_message_goes_as_several_cards():
     big = Card(title="Many", sections=tuple(Card(title=f"Group {i}", body="x" * 400) for i in range(60)))
-    rendered = message(Reply(text="Many groups", card=big))
-    assert "attachments" not in rendered and rendered["text"] == "Many groups"
-    small = message(Reply(text="Few", card=Card(title="Few", body="y")))
+    rendered = messages(Reply(text="Many groups", card=big))
+    assert len(rendered) > 1 and all(r["attachments"] for r in rendered)
+    [small] = messages(Reply(text="Few", card=Card(title="Few", body="y")))
     assert len(json.dumps(small).encode("utf-16-le")) < MESSAGE_LIMIT and small["attachments"]
 
 
@@ -174,7 +174,7 @@ def test_a_message_with_cards_encoded_once_is_sent_as_the_same_json(fields, atta
 
 
 def test_a_card_is_encoded_once_and_cannot_be_changed_after():
-    rendered = message(Reply(text="Few", card=Card(title="Few, ñ", body="y")))
+    [rendered] = messages(Reply(text="Few", card=Card(title="Few, ñ", body="y")))
     card = rendered["attachments"][0]["content"]
     assert isinstance(card, Encoded) and json.loads(card.data) == card
     with pytest.raises(TypeError):
