@@ -43,6 +43,7 @@ from sqlalchemy import Text, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, system_clock
+from bot.metrics import Metrics
 from bot.outbox import channel_from
 from bot.ports import ChatGateway
 from bot.types import DeliveryResult, Destination, Reply, UserRef
@@ -268,6 +269,7 @@ class Dispatcher:
         backoff: Sequence[float] = BACKOFF,
         name: str | None = None,
         elsewhere: Collection[str] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         if batch < 1 or concurrency < 1:
             raise ValueError("batch and concurrency must be at least 1")
@@ -287,6 +289,8 @@ class Dispatcher:
         self.margin = min(lease / 4, timedelta(seconds=60))
         self.counts: Counter[str] = Counter()
         self._replies: dict[str, Reply] = {}
+        #: Deliveries and 429s per platform, for `GET /metrics` (bot.metrics), when given.
+        self.metrics = metrics
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -468,8 +472,12 @@ class Dispatcher:
             return await self._send_each(choice, key, reply)
         gateway = self.gateways[choice.platform]
         if callable(getattr(gateway, "was_delivered", None)):
-            return await gateway.send(choice.to, reply, key=key)  # type: ignore[call-arg]
-        return await gateway.send(choice.to, reply)
+            result = await gateway.send(choice.to, reply, key=key)  # type: ignore[call-arg]
+        else:
+            result = await gateway.send(choice.to, reply)
+        if self.metrics is not None:
+            self.metrics.delivery(choice.platform, result.status)
+        return result
 
     async def _send_each(self, each: EachAlone, key: str, reply: Reply) -> DeliveryResult:
         """One DM each. Until one is sent, a "retry" or "failed" is the item's; after that, the
