@@ -63,6 +63,13 @@ async def open_runtime(settings: Settings, clock: Clock = system_clock) -> Runti
     return Runtime(settings, engine, sessions, Bot(sessions, settings, clock), clock)
 
 
+def configure_logs(settings: Settings) -> None:
+    """AFFINITY_LOG_FORMAT=json: one JSON object per line (operations/logs.py)."""
+    from operations.logs import configure
+
+    configure(settings.log_format)
+
+
 async def upgrade_database(settings: Settings) -> str:
     from storage.engine import current_revision, open_engine, upgrade
 

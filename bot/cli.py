@@ -16,7 +16,11 @@ def _settings() -> Settings:
     from dotenv import load_dotenv
 
     load_dotenv(Path.cwd() / ".env", override=False)
-    return Settings.from_env(os.environ)
+    settings = Settings.from_env(os.environ)
+    from bot.bootstrap import configure_logs
+
+    configure_logs(settings)
+    return settings
 
 
 def _run(coro_factory) -> None:

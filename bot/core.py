@@ -16,7 +16,8 @@ from bot.config import Settings
 from bot.groups.cache import Generations, KeptListing, Known, ListingCache
 from bot.groups.commands import ListGroups
 from bot.help import refusal_reply
-from bot.metrics import Metrics
+from bot import request_context
+from bot.metrics import PLATFORMS, Metrics, bounded
 from bot.parsing import Command, Refusal, normalise, parse, tokenize
 from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles
 from bot.turn import Turn
@@ -24,6 +25,9 @@ from bot.typed_text import cleaned
 from bot.types import RUN_COMMAND, Inbound, Profile, Reply, UserRef
 
 log = logging.getLogger("affinity.core")
+#: One line per request answered (platform, command word, outcome, duration; nobody, no text),
+#: at INFO: shown by AFFINITY_LOG_FORMAT=json, which logs INFO and up.
+requests_log = logging.getLogger("affinity.requests")
 
 
 class Bot:
@@ -54,6 +58,8 @@ class Bot:
         started = time.perf_counter()
         inbound = cleaned(inbound)
         outcome = "error"
+        platform, command = bounded(inbound.actor.platform, PLATFORMS), self.metrics.command_label(command_word(inbound))
+        context = request_context.begin(platform, command)
         try:
             if self.cache is not None:
                 kept = await self._kept(inbound)
@@ -63,7 +69,10 @@ class Bot:
             reply, outcome = await self._answer(inbound)
             return reply
         finally:
-            self.metrics.request(inbound.actor.platform, command_word(inbound), outcome, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.metrics.request(platform, command, outcome, seconds)
+            requests_log.info("request answered: %s", outcome, extra={"duration_ms": round(seconds * 1000, 2), "outcome": outcome})
+            request_context.end(context)
 
     async def _answer(self, inbound: Inbound) -> tuple[Reply, str]:
         """The reply from the database, in one transaction, and how it ended (for the metrics)."""

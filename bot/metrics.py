@@ -82,6 +82,9 @@ class Metrics:
         """The command words that may be labels (the first word of each command in the table)."""
         self._commands = frozenset(words) | {"form", "event", "button", "empty"}
 
+    def command_label(self, word: str) -> str:
+        return bounded(word, self._commands)
+
     def know_jobs(self, names: Iterable[str]) -> None:
         self._job_names = frozenset(names)
 
