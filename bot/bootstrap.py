@@ -70,6 +70,13 @@ def configure_logs(settings: Settings) -> None:
     configure(settings.log_format)
 
 
+async def doctor(env, *, teams_login_url: str | None = None) -> tuple[str, int]:
+    """`affinity-bot doctor`: the checklist (operations/doctor.py) and its exit status."""
+    from operations.doctor import examine, report
+
+    return report(await examine(env, teams_login_url=teams_login_url))
+
+
 async def upgrade_database(settings: Settings) -> str:
     from storage.engine import current_revision, open_engine, upgrade
 

@@ -99,6 +99,21 @@ def demo(who: str | None, roles: tuple[str, ...]) -> None:
     _run(go)
 
 
+@main.command(help="Check every setting, the database, Slack and Teams; prints a checklist, exit status 0 only when all pass.")
+def doctor() -> None:
+    from dotenv import load_dotenv
+
+    from bot.bootstrap import doctor as examine
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+    try:
+        text, code = asyncio.run(examine(dict(os.environ)))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    click.echo(text)
+    sys.exit(code)
+
+
 @main.group(help="Database tasks.")
 def db() -> None:
     pass
