@@ -77,6 +77,20 @@ async def doctor(env, *, teams_login_url: str | None = None) -> tuple[str, int]:
     return report(await examine(env, teams_login_url=teams_login_url))
 
 
+async def backup_database(settings: Settings, target: Path):
+    """`affinity-bot db backup FILE` (operations/backup.py)."""
+    from operations.backup import backup
+
+    return await backup(settings.database_url, target)
+
+
+async def restore_database(settings: Settings, source: Path):
+    """`affinity-bot db restore FILE` (operations/backup.py); `serve` must be stopped."""
+    from operations.backup import restore
+
+    return await restore(settings.database_url, source)
+
+
 async def upgrade_database(settings: Settings) -> str:
     from storage.engine import current_revision, open_engine, upgrade
 

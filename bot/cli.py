@@ -131,6 +131,37 @@ def db_upgrade() -> None:
     _run(go)
 
 
+@db.command("backup", help="Copy the database to FILE while the bot runs (SQLite); for PostgreSQL, print the pg_dump command.")
+@click.argument("path", type=click.Path(dir_okay=False))
+def db_backup(path: str) -> None:
+    from bot.bootstrap import backup_database
+
+    async def go(settings: Settings) -> int:
+        done = await backup_database(settings, Path(path))
+        click.echo(done.message, err=not done.ok)
+        return 0 if done.ok else 1
+
+    _run(go)
+
+
+@db.command("restore", help="Replace the database with the backup in FILE (stop `serve` first); for PostgreSQL, print the pg_restore command.")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def db_restore(path: str, yes: bool) -> None:
+    from bot.bootstrap import restore_database
+
+    async def go(settings: Settings) -> int:
+        if not settings.database_url.startswith("postgresql") and not yes:
+            if not sys.stdin.isatty():
+                raise ConfigError("db restore replaces everything in the database: stop `serve`, then run it again with --yes.")
+            click.confirm(f"Replace everything in {settings.database_url} with {path}? Stop `serve` first.", abort=True)
+        done = await restore_database(settings, Path(path))
+        click.echo(done.message, err=not done.ok)
+        return 0 if done.ok else 1
+
+    _run(go)
+
+
 @main.group(name="import", help="Import the district's groups (YAML) or staff roster (CSV); all or nothing.")
 def import_() -> None:
     pass
