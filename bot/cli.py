@@ -299,7 +299,7 @@ def outbox_status_cmd() -> None:
 @click.option("--max-wait", default=600.0, show_default=True, type=click.FloatRange(min=0), help="Seconds --until-empty waits for the next item at most.")
 @click.option("--batch", default=None, type=click.IntRange(min=1), help="Items claimed per pass (default 200).")
 @click.option("--concurrency", default=None, type=click.IntRange(min=1), help="Sends in flight at once (default 32).")
-@click.option("--lease", default=None, type=click.FloatRange(min=0.5), hidden=True, help="Seconds a claim lasts (default 300); tests shorten it.")
+@click.option("--lease", default=None, type=click.FloatRange(min=0.5), hidden=True, help="Seconds a claim lasts, renewed while sending (default 60); tests shorten it.")
 def outbox_drain_cmd(until_empty: bool, max_wait: float, batch: int | None, concurrency: int | None, lease: float | None) -> None:
     from bot.bootstrap import drain_outbox, open_runtime
 

@@ -62,7 +62,9 @@ BACKOFF: tuple[float, ...] = (30, 120, 480, 1800, 7200)
 PLATFORM_ORDER = ("slack", "teams", "console")
 BATCH = 200
 CONCURRENCY = 32
-LEASE = timedelta(minutes=5)
+#: How long a claim lasts. A dispatcher renews its claims while it holds them (every third of
+#: the lease), so a process that dies leaves its items to be taken over within this time.
+LEASE = timedelta(seconds=60)
 #: An item for someone on no platform this process can send on is left for another process
 #: (`serve` next to a `chat`, say) this long before this one looks at it again.
 ELSEWHERE = timedelta(minutes=5)
@@ -284,9 +286,12 @@ class Dispatcher:
         # Platforms another process delivers on (`serve`, beside a `chat` on the same database):
         # an item only they can deliver is left for them, not called unreachable.
         self.elsewhere = frozenset(elsewhere)
-        # A send starts only while this much of the lease is left, so it is over (or timed out)
-        # before another dispatcher could take the item as in doubt.
-        self.margin = min(lease / 4, timedelta(seconds=60))
+        # A send starts only while this much of the lease is left, so it is over (or timed out:
+        # Slack's client gives up after 30 s, Teams' after 15 s) before another dispatcher could
+        # take the item as in doubt, even if renewing stopped working just then.
+        self.margin = min(lease / 2, timedelta(seconds=60))
+        #: Until when the last renewal extended every claim this dispatcher held then.
+        self._renewed_until: datetime | None = None
         self.counts: Counter[str] = Counter()
         self._replies: dict[str, Reply] = {}
         #: Deliveries and 429s per platform, for `GET /metrics` (bot.metrics), when given.
@@ -299,8 +304,50 @@ class Dispatcher:
         now = now if now is not None else self.clock()
         items = await self._claim_batch(now)
         if items:
-            await self._record(await self._send_batch(items, now, {}))
+            async with self._renewing():
+                await self._record(await self._send_batch(items, now, {}))
         return len(items)
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self):
+        """While sending: every third of the lease, extend every claim this dispatcher still holds
+        by a lease from then. Only its own (`claimed_by`), only those still `sending`: a claim
+        another dispatcher took over is never touched."""
+
+        async def renew() -> None:
+            period = self.lease.total_seconds() / 3
+            while True:
+                await asyncio.sleep(period)
+                try:
+                    await self.renew()
+                except Exception as exc:  # noqa: BLE001 - the next round tries again; the margin covers a miss
+                    log.warning("outbox claims not renewed: %s", type(exc).__name__)
+
+        task = asyncio.ensure_future(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def renew(self) -> int:
+        """Extend every claim this dispatcher holds to a lease from now; returns how many."""
+        now = self.clock()
+        until = now + self.lease
+        async with self.sessions() as session:
+            async with session.begin():
+                result = await session.execute(
+                    update(OUTBOX).where(OUTBOX.c.claimed_by == self.id, OUTBOX.c.state == SENDING).values(claimed_until=until)
+                )
+        self._renewed_until = until
+        return int(result.rowcount or 0)
+
+    def _held_until(self, item: Claimed) -> datetime:
+        """Until when this dispatcher holds `item`: its claim, or the last renewal, if later
+        (a renewal extends every claim held when it ran; later claims end later anyway)."""
+        renewed = self._renewed_until
+        return renewed if renewed is not None and renewed > item.claimed_until else item.claimed_until
 
     async def drain(self, stopping: Callable[[], bool] = lambda: False) -> int:
         """Passes back to back until one comes back short of a full batch; returns the items handled.
@@ -312,6 +359,13 @@ class Dispatcher:
         handled = 0
         held: dict[Any, Outcome] = {}
         items = [] if stopping() else await self._claim_batch(self.clock())
+        if not items:
+            return 0
+        async with self._renewing():
+            return await self._drain_from(items, held, stopping)
+
+    async def _drain_from(self, items: list[Claimed], held: dict[Any, Outcome], stopping: Callable[[], bool]) -> int:
+        handled = 0
         recording: asyncio.Future | None = None
         upcoming: asyncio.Future | None = None
         try:
@@ -444,7 +498,7 @@ class Dispatcher:
             if route.elsewhere:
                 return self._elsewhere(item, now)
             return self._outcome(item, UNREACHABLE, now, label="unreachable", last_error=route.reason)
-        if self.clock() >= item.claimed_until - self.margin:
+        if self.clock() >= self._held_until(item) - self.margin:
             # Too little of the claim is left to send safely: back in the queue, untouched.
             return self._outcome(item, QUEUED, now, label="released")
         reasons: list[str] = []
