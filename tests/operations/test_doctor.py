@@ -101,6 +101,9 @@ async def test_each_failure_is_named_with_how_to_fix_it(sqlite_url, fakes, tmp_p
     quiet = tmp_path / "district.yml"
     quiet.write_text("quiet_hours: 07:00-18:00\n")
     await only("quiet hours", "working_hours 08:00-16:30", AFFINITY_CONFIG=str(quiet))
+    groups = tmp_path / "groups.yml"
+    groups.write_text("groups:\n  - slug: new-teachers\n    facilitators: [ghost.writer@district.example]\n")
+    await only("groups file facilitators exist", "import the roster first", AFFINITY_CONFIG=str(groups))
 
     slack.fail("auth.test", error="invalid_auth")
     await only("Slack auth.test", "invalid_auth")
