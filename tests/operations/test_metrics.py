@@ -47,6 +47,7 @@ async def test_metrics_count_requests_deliveries_and_jobs_and_name_nobody(distri
     await maria.say("groups mine")
     await jordan.say("Maria Lopez told me to type this")  # free text: never a label
     await jordan.say("groups info lgbtq-educators")
+    await jordan.say("grupos")  # Spanish words count as the command they name
     metrics = district.metrics
     dispatcher = Dispatcher(district.sessions, {"console": ConsoleGateway(maria.console)}, clock, metrics=metrics)
     await Scheduler(district.sessions, district.settings, dispatcher, clock, metrics=metrics).tick()
@@ -61,6 +62,7 @@ async def test_metrics_count_requests_deliveries_and_jobs_and_name_nobody(distri
 
     assert value("affinity_requests_total", platform="console", command="groups", outcome="ok") >= 3
     assert value("affinity_requests_total", platform="console", command="other", outcome="refused") == 1
+    assert value("affinity_request_duration_seconds_count", platform="console", command="groups") >= 5
     assert value("affinity_kept_answers_total") >= 1
     assert value("affinity_requests_total", platform="console", command="groups", outcome="kept") >= 1
     assert value("affinity_request_duration_seconds_count", platform="console", command="groups") >= 4
