@@ -30,6 +30,11 @@ class Runtime:
     def today(self):
         return self.clock().astimezone(self.settings.timezone).date()
 
+    @property
+    def metrics(self):
+        """This process's instruments (bot.metrics), shared by the core, dispatcher and scheduler."""
+        return self.bot.metrics
+
     async def close(self) -> None:
         await self.engine.dispose()
 
@@ -56,6 +61,34 @@ async def open_runtime(settings: Settings, clock: Clock = system_clock) -> Runti
         raise ConfigError(f"DATABASE_URL could not be reached ({type(exc).__name__}: {exc}).") from None
     sessions = session_maker(engine)
     return Runtime(settings, engine, sessions, Bot(sessions, settings, clock), clock)
+
+
+def configure_logs(settings: Settings) -> None:
+    """AFFINITY_LOG_FORMAT=json: one JSON object per line (operations/logs.py)."""
+    from operations.logs import configure
+
+    configure(settings.log_format)
+
+
+async def doctor(env, *, teams_login_url: str | None = None) -> tuple[str, int]:
+    """`affinity-bot doctor`: the checklist (operations/doctor.py) and its exit status."""
+    from operations.doctor import examine, report
+
+    return report(await examine(env, teams_login_url=teams_login_url))
+
+
+async def backup_database(settings: Settings, target: Path):
+    """`affinity-bot db backup FILE` (operations/backup.py)."""
+    from operations.backup import backup
+
+    return await backup(settings.database_url, target)
+
+
+async def restore_database(settings: Settings, source: Path):
+    """`affinity-bot db restore FILE` (operations/backup.py); `serve` must be stopped."""
+    from operations.backup import restore
+
+    return await restore(settings.database_url, source)
 
 
 async def upgrade_database(settings: Settings) -> str:
@@ -243,9 +276,14 @@ async def delivery_holds(runtime: Runtime) -> list[str]:
     return await adapters.slack.revoked_workspaces(runtime)
 
 
-def build_web_app(runtime: Runtime):
-    """The HTTP application: /healthz, and each platform's endpoint when it is configured."""
+def build_web_app(runtime: Runtime, scheduler=None):
+    """The HTTP application: /healthz, /readyz (with `scheduler`'s ticks when it runs here),
+    /metrics with AFFINITY_METRICS=1 (unless it has its own port), and each platform's endpoint
+    when it is configured."""
     from aiohttp import web
+
+    from operations.endpoints import add_metrics, add_readiness
+    from operations.readiness import ReadinessCheck
 
     app = web.Application(client_max_size=1024 * 1024)
 
@@ -253,6 +291,17 @@ def build_web_app(runtime: Runtime):
         return web.json_response({"ok": True})
 
     app.router.add_get("/healthz", healthz)
+    readiness = ReadinessCheck(
+        runtime.settings.database_url, runtime.clock, last_tick=(lambda: scheduler.last_tick) if scheduler is not None else None
+    )
+
+    async def close_readiness(app: web.Application) -> None:
+        await readiness.close()
+
+    app.on_cleanup.append(close_readiness)
+    add_readiness(app, readiness, runtime.metrics)
+    if runtime.settings.metrics and runtime.settings.metrics_port is None:
+        add_metrics(app, runtime.metrics, runtime.sessions, runtime.clock)
     for attach in _platform_attachers():
         attach(app, runtime)
     return app
@@ -302,13 +351,6 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
     unless `scheduler` is off (extra replicas behind a load balancer)."""
     from aiohttp import web
 
-    app = build_web_app(runtime)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, runtime.settings.port)
-    await site.start()
-    settle_heap()
-    print(f"Affinity Bot is listening on http://{host}:{runtime.settings.port} (GET /healthz).", flush=True)
     gateways: dict = {}
     timers = None
     if scheduler:
@@ -316,7 +358,27 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
         from schedules.scheduler import Scheduler
 
         gateways = platform_gateways(runtime)
-        timers = Scheduler(runtime.sessions, runtime.settings, Dispatcher(runtime.sessions, gateways, runtime.clock), runtime.clock)
+        dispatcher = Dispatcher(runtime.sessions, gateways, runtime.clock, metrics=runtime.metrics)
+        timers = Scheduler(runtime.sessions, runtime.settings, dispatcher, runtime.clock, metrics=runtime.metrics)
+    app = build_web_app(runtime, timers)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, runtime.settings.port)
+    await site.start()
+    runners = [runner]
+    metrics_port = runtime.settings.metrics_port
+    if metrics_port is not None:
+        from operations.endpoints import metrics_app
+
+        metrics_runner = web.AppRunner(metrics_app(runtime.metrics, runtime.sessions, runtime.clock), access_log=None)
+        await metrics_runner.setup()
+        await web.TCPSite(metrics_runner, host, metrics_port).start()
+        runners.append(metrics_runner)
+    settle_heap()
+    print(f"Affinity Bot is listening on http://{host}:{runtime.settings.port} (GET /healthz, GET /readyz).", flush=True)
+    if metrics_port is not None:
+        print(f"Metrics are on http://{host}:{metrics_port}/metrics.", flush=True)
+    if timers is not None:
         timers.start()
     stop = _stop_on_sigterm()
     try:
@@ -326,7 +388,8 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
         if timers is not None:
             await timers.shutdown()
         await close_gateways(gateways)
-        await runner.cleanup()
+        for each in runners:
+            await each.cleanup()
 
 
 def slack_manifest(url: str | None, socket_mode: bool = False) -> str:

@@ -16,7 +16,11 @@ def _settings() -> Settings:
     from dotenv import load_dotenv
 
     load_dotenv(Path.cwd() / ".env", override=False)
-    return Settings.from_env(os.environ)
+    settings = Settings.from_env(os.environ)
+    from bot.bootstrap import configure_logs
+
+    configure_logs(settings)
+    return settings
 
 
 def _run(coro_factory) -> None:
@@ -95,6 +99,21 @@ def demo(who: str | None, roles: tuple[str, ...]) -> None:
     _run(go)
 
 
+@main.command(help="Check every setting, the database, Slack and Teams; prints a checklist, exit status 0 only when all pass.")
+def doctor() -> None:
+    from dotenv import load_dotenv
+
+    from bot.bootstrap import doctor as examine
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+    try:
+        text, code = asyncio.run(examine(dict(os.environ)))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    click.echo(text)
+    sys.exit(code)
+
+
 @main.group(help="Database tasks.")
 def db() -> None:
     pass
@@ -108,6 +127,37 @@ def db_upgrade() -> None:
         revision = await upgrade_database(settings)
         click.echo(f"The database is at schema revision {revision}.")
         return 0
+
+    _run(go)
+
+
+@db.command("backup", help="Copy the database to FILE while the bot runs (SQLite); for PostgreSQL, print the pg_dump command.")
+@click.argument("path", type=click.Path(dir_okay=False))
+def db_backup(path: str) -> None:
+    from bot.bootstrap import backup_database
+
+    async def go(settings: Settings) -> int:
+        done = await backup_database(settings, Path(path))
+        click.echo(done.message, err=not done.ok)
+        return 0 if done.ok else 1
+
+    _run(go)
+
+
+@db.command("restore", help="Replace the database with the backup in FILE (stop `serve` first); for PostgreSQL, print the pg_restore command.")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def db_restore(path: str, yes: bool) -> None:
+    from bot.bootstrap import restore_database
+
+    async def go(settings: Settings) -> int:
+        if not settings.database_url.startswith("postgresql") and not yes:
+            if not sys.stdin.isatty():
+                raise ConfigError("db restore replaces everything in the database: stop `serve`, then run it again with --yes.")
+            click.confirm(f"Replace everything in {settings.database_url} with {path}? Stop `serve` first.", abort=True)
+        done = await restore_database(settings, Path(path))
+        click.echo(done.message, err=not done.ok)
+        return 0 if done.ok else 1
 
     _run(go)
 
@@ -254,7 +304,7 @@ def outbox_status_cmd() -> None:
 @click.option("--max-wait", default=600.0, show_default=True, type=click.FloatRange(min=0), help="Seconds --until-empty waits for the next item at most.")
 @click.option("--batch", default=None, type=click.IntRange(min=1), help="Items claimed per pass (default 200).")
 @click.option("--concurrency", default=None, type=click.IntRange(min=1), help="Sends in flight at once (default 32).")
-@click.option("--lease", default=None, type=click.FloatRange(min=0.5), hidden=True, help="Seconds a claim lasts (default 300); tests shorten it.")
+@click.option("--lease", default=None, type=click.FloatRange(min=0.5), hidden=True, help="Seconds a claim lasts, renewed while sending (default 60); tests shorten it.")
 def outbox_drain_cmd(until_empty: bool, max_wait: float, batch: int | None, concurrency: int | None, lease: float | None) -> None:
     from bot.bootstrap import drain_outbox, open_runtime
 

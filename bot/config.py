@@ -78,6 +78,12 @@ class Settings:
     #: memory changed (bot/groups/cache.py): the longest a change made elsewhere goes unseen.
     #: 0 keeps nothing in memory.
     cache_check_ms: int = 250
+    #: `GET /metrics` on the main port (`AFFINITY_METRICS=1`).
+    metrics: bool = False
+    #: `GET /metrics` on a port of its own instead (`AFFINITY_METRICS_PORT`), so it need not be public.
+    metrics_port: int | None = None
+    #: `text` (the default) or `json`: one JSON object per log line (`AFFINITY_LOG_FORMAT`).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -128,6 +134,17 @@ class Settings:
         check_text = env.get("AFFINITY_CACHE_CHECK_MS", "250").strip() or "250"
         if not check_text.isdigit() or int(check_text) > 60_000:
             raise ConfigError(f"AFFINITY_CACHE_CHECK_MS must be a number of milliseconds from 0 to 60000, not {check_text!r}.")
+        metrics_text = env.get("AFFINITY_METRICS", "").strip()
+        if metrics_text not in ("", "0", "1"):
+            raise ConfigError(f"AFFINITY_METRICS must be 1 (serve GET /metrics on PORT) or 0, not {metrics_text!r}.")
+        metrics_port_text = env.get("AFFINITY_METRICS_PORT", "").strip()
+        if metrics_port_text and (not metrics_port_text.isdigit() or not 0 < int(metrics_port_text) < 65536):
+            raise ConfigError(f"AFFINITY_METRICS_PORT must be a port number between 1 and 65535, not {metrics_port_text!r}.")
+        if metrics_port_text and int(metrics_port_text) == int(port_text):
+            raise ConfigError("AFFINITY_METRICS_PORT must differ from PORT; to serve /metrics on PORT set AFFINITY_METRICS=1 instead.")
+        log_format = env.get("AFFINITY_LOG_FORMAT", "").strip().lower() or "text"
+        if log_format not in ("text", "json"):
+            raise ConfigError(f"AFFINITY_LOG_FORMAT must be text or json, not {log_format!r}.")
         config_path = env.get("AFFINITY_CONFIG", "").strip() or None
         district = load_district(Path(config_path)) if config_path else District()
         return cls(
@@ -148,6 +165,9 @@ class Settings:
             district=district,
             config_path=config_path,
             cache_check_ms=int(check_text),
+            metrics=metrics_text == "1",
+            metrics_port=int(metrics_port_text) if metrics_port_text else None,
+            log_format=log_format,
         )
 
 

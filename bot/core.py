@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from datetime import datetime, timedelta
 
@@ -15,19 +16,26 @@ from bot.config import Settings
 from bot.groups.cache import Generations, KeptListing, Known, ListingCache
 from bot.groups.commands import ListGroups
 from bot.help import refusal_reply
-from bot.parsing import Command, Refusal, parse
+from bot import request_context
+from bot.metrics import PLATFORMS, Metrics, bounded
+from bot.parsing import ALIASES, Command, Refusal, normalise, parse
 from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles
 from bot.turn import Turn
 from bot.typed_text import cleaned, one_line
 from bot.types import RUN_COMMAND, Inbound, Option, Profile, Reply, UserRef
 
 log = logging.getLogger("affinity.core")
+#: One line per request answered (platform, command word, outcome, duration; nobody, no text),
+#: at INFO: shown by AFFINITY_LOG_FORMAT=json, which logs INFO and up.
+requests_log = logging.getLogger("affinity.requests")
 
 
 class Bot:
     """The platform-neutral bot. Adapters hand it Inbounds; it answers with Replies."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock = system_clock, metrics: Metrics | None = None
+    ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
@@ -39,14 +47,35 @@ class Bot:
         if engine is not None and settings.cache_check_ms > 0:
             self.cache = ListingCache(Generations(engine, clock, timedelta(milliseconds=settings.cache_check_ms)))
         self._parsed: dict[str, ListGroups | None] = {}
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.metrics.know_commands(spec.words[0] for spec in registry.all_specs())
+        if self.cache is not None:
+            cache = self.cache
+            self.metrics.count_kept_answers(lambda: cache.hits)
 
     async def handle(self, inbound: Inbound) -> Reply:
         """Answer one thing a person did. A refusal or a failure changes nothing."""
+        started = time.perf_counter()
         inbound = cleaned(inbound)
-        if self.cache is not None:
-            kept = await self._kept(inbound)
-            if kept is not None:
-                return kept
+        outcome = "error"
+        platform, command = bounded(inbound.actor.platform, PLATFORMS), self.metrics.command_label(command_word(inbound))
+        context = request_context.begin(platform, command)
+        try:
+            if self.cache is not None:
+                kept = await self._kept(inbound)
+                if kept is not None:
+                    outcome = "kept"
+                    return kept
+            reply, outcome = await self._answer(inbound)
+            return reply
+        finally:
+            seconds = time.perf_counter() - started
+            self.metrics.request(platform, command, outcome, seconds)
+            requests_log.info("request answered: %s", outcome, extra={"duration_ms": round(seconds * 1000, 2), "outcome": outcome})
+            request_context.end(context)
+
+    async def _answer(self, inbound: Inbound) -> tuple[Reply, str]:
+        """The reply from the database, in one transaction, and how it ended (for the metrics)."""
         async with self.sessions() as session:
             try:
                 reply = await self._handle(session, inbound)
@@ -54,16 +83,21 @@ class Bot:
                     await session.rollback()
                 else:
                     await session.commit()
-                return reply
+                return reply, "refused" if reply.refused else "ok"
             except Exception as exc:
-                await session.rollback()
+                await _quiet_rollback(session)
+                language = (inbound.locale or "en")[:2]
+                if is_outage(exc):
+                    # The database is away (stopped, restarting, the network to it cut): nothing
+                    # was written, and the next request tries a fresh connection.
+                    log.warning("request not answered, the database is unavailable: %s", type(exc).__name__)
+                    return Reply(text=Translator(language)("errors.unavailable"), refused=True), "unavailable"
                 # The type and where it happened only: an exception's message can carry what the
                 # person wrote, so it is never logged.
                 log.error("request failed: %s", type(exc).__name__)
                 frames = traceback.extract_tb(exc.__traceback__)
                 log.debug("request failed at: %s", " < ".join(f"{f.filename}:{f.lineno} {f.name}" for f in reversed(frames)))
-                language = inbound.locale or "en"
-                return Reply(text=Translator(language[:2])("errors.internal"), refused=True)
+                return Reply(text=Translator(language)("errors.internal"), refused=True), "error"
 
     async def suggest(self, actor: UserRef, form_id: str, input_name: str, query: str) -> list[Option]:
         """The options of a form's input that match what the person typed so far (bot/choices.py),
@@ -262,6 +296,46 @@ class Bot:
                 return turn.refuse("errors.unknown_action")
             return await run_text(inbound.action.value, turn)
         return await run_text(inbound.text or "", turn)
+
+
+def command_word(inbound: Inbound) -> str:
+    """The first word of what was asked, for the metrics (bot.metrics keeps only known words)."""
+    if inbound.event:
+        return "event"
+    if inbound.form is not None:
+        return "form"
+    if inbound.action is not None:
+        if inbound.action.action_id != RUN_COMMAND:
+            return "button"
+        text = inbound.action.value
+    else:
+        text = inbound.text or ""
+    # The first word is all a label needs: a plain split, cheaper than the parser's tokenizer.
+    words = normalise(text[:200]).split(None, 1)
+    if not words:
+        return "empty"
+    word = words[0].lower()
+    return ALIASES.get(word, word)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached (rather than a bug of ours)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError, OSError, TimeoutError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    # asyncpg's own connection errors reach us unwrapped when a pooled connection dies mid-use.
+    return type(exc).__module__.startswith("asyncpg") and "Connection" in type(exc).__name__
+
+
+async def _quiet_rollback(session: AsyncSession) -> None:
+    """Roll back; on a connection that is already gone there is nothing to roll back."""
+    try:
+        await session.rollback()
+    except Exception as exc:  # noqa: BLE001 - the reply already says what happened
+        log.debug("rollback after a failure failed too: %s", type(exc).__name__)
 
 
 async def run_text(text: str, turn: Turn) -> Reply:

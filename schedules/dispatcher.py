@@ -43,6 +43,7 @@ from sqlalchemy import Text, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, system_clock
+from bot.metrics import Metrics
 from bot.outbox import channel_from
 from bot.ports import ChatGateway
 from bot.types import DeliveryResult, Destination, Reply, UserRef
@@ -61,10 +62,14 @@ BACKOFF: tuple[float, ...] = (30, 120, 480, 1800, 7200)
 PLATFORM_ORDER = ("slack", "teams", "console")
 BATCH = 200
 CONCURRENCY = 32
-LEASE = timedelta(minutes=5)
+#: How long a claim lasts. A dispatcher renews its claims while it holds them (every third of
+#: the lease), so a process that dies leaves its items to be taken over within this time.
+LEASE = timedelta(seconds=60)
 #: An item for someone on no platform this process can send on is left for another process
 #: (`serve` next to a `chat`, say) this long before this one looks at it again.
 ELSEWHERE = timedelta(minutes=5)
+#: How many such items a process remembers; beyond that the oldest may be claimed again.
+NOT_HERE_KEPT = 10_000
 IN_DOUBT = "in doubt: may have been delivered"
 #: How long an in-doubt item waits when its platform cannot be asked right now.
 RECHECK = 60.0
@@ -106,11 +111,23 @@ _CLAIMED_COLUMNS = (
 )
 
 
-async def claim(session: AsyncSession, now: datetime, *, by: str, lease: timedelta, limit: int, in_doubt: bool = False) -> list[Claimed]:
+async def claim(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    by: str,
+    lease: timedelta,
+    limit: int,
+    in_doubt: bool = False,
+    platforms: Collection[str] | None = None,
+    skip: Collection[int] = (),
+) -> list[Claimed]:
     """Take up to `limit` items for dispatcher `by` until `now + lease`, in the caller's transaction.
 
     Due items are `queued` ones whose `next_attempt_at` has come; with `in_doubt`, `sending` ones
-    whose claim has run out instead. The only dialect-specific code of the dispatcher.
+    whose claim has run out instead. With `platforms`, only items for a channel on one of them or
+    for someone linked to one of them (a process that leaves the other platforms to another one);
+    `skip` leaves those ids alone. The only dialect-specific code of the dispatcher.
     """
     if limit <= 0:
         return []
@@ -120,6 +137,10 @@ async def claim(session: AsyncSession, now: datetime, *, by: str, lease: timedel
     else:
         due = and_(OUTBOX.c.state == QUEUED, OUTBOX.c.next_attempt_at <= now)
         order = (OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+    if platforms is not None:
+        due = and_(due, _deliverable_on(sorted(platforms), session.bind.dialect.name))
+    if skip:
+        due = and_(due, OUTBOX.c.id.not_in(sorted(skip)))
     until = now + lease
     picked = select(OUTBOX.c.id).where(due).order_by(*order).limit(limit)
     mark = update(OUTBOX).values(state=SENDING, claimed_by=by, claimed_until=until).returning(*_CLAIMED_COLUMNS)
@@ -140,6 +161,33 @@ async def claim(session: AsyncSession, now: datetime, *, by: str, lease: timedel
     ]
     found.sort(key=lambda c: (c.next_attempt_at, c.id))
     return found
+
+
+def _deliverable_on(platforms: list[str], dialect: str):
+    """Items this process could deliver: a channel on one of `platforms`, or a person (or one of
+    several people) with a link on one of them, or a person with no link anywhere."""
+    from sqlalchemy import bindparam, exists, text
+
+    linked = exists().where(PlatformLink.person_id == OUTBOX.c.person_id, PlatformLink.platform.in_(platforms))
+    # Someone on no platform at all is nobody's to deliver to: any process records it unreachable.
+    nowhere = ~exists().where(PlatformLink.person_id == OUTBOX.c.person_id)
+    if dialect == "postgresql":
+        # A JSON null (no people) has no elements rather than being an error.
+        elements = (
+            "SELECT CAST(value AS INTEGER) AS id FROM json_array_elements_text("
+            "CASE WHEN json_typeof(outbox_item.people) = 'array' THEN outbox_item.people ELSE CAST('[]' AS json) END)"
+        )
+    else:
+        elements = "SELECT CAST(value AS INTEGER) AS id FROM json_each(outbox_item.people)"
+    together = text(
+        f"EXISTS (SELECT 1 FROM ({elements}) AS member JOIN platform_link ON platform_link.person_id = member.id"
+        " WHERE platform_link.platform IN :people_platforms)"
+    ).bindparams(bindparam("people_platforms", value=platforms, expanding=True))
+    return or_(
+        and_(OUTBOX.c.channel.is_not(None), OUTBOX.c.channel["platform"].as_string().in_(platforms)),
+        and_(OUTBOX.c.person_id.is_not(None), or_(linked, nowhere)),
+        and_(OUTBOX.c.people.is_not(None), together),
+    )
 
 
 def _json(text: str | None) -> Any:
@@ -268,6 +316,7 @@ class Dispatcher:
         backoff: Sequence[float] = BACKOFF,
         name: str | None = None,
         elsewhere: Collection[str] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         if batch < 1 or concurrency < 1:
             raise ValueError("batch and concurrency must be at least 1")
@@ -282,11 +331,18 @@ class Dispatcher:
         # Platforms another process delivers on (`serve`, beside a `chat` on the same database):
         # an item only they can deliver is left for them, not called unreachable.
         self.elsewhere = frozenset(elsewhere)
-        # A send starts only while this much of the lease is left, so it is over (or timed out)
-        # before another dispatcher could take the item as in doubt.
-        self.margin = min(lease / 4, timedelta(seconds=60))
+        # A send starts only while this much of the lease is left, so it is over (or timed out:
+        # Slack's client gives up after 30 s, Teams' after 15 s) before another dispatcher could
+        # take the item as in doubt, even if renewing stopped working just then.
+        self.margin = min(lease / 2, timedelta(seconds=60))
+        #: Until when the last renewal extended every claim this dispatcher held then.
+        self._renewed_until: datetime | None = None
+        #: Items this process released for another one (id → until when it leaves them alone).
+        self._not_here: dict[int, datetime] = {}
         self.counts: Counter[str] = Counter()
         self._replies: dict[str, Reply] = {}
+        #: Deliveries and 429s per platform, for `GET /metrics` (bot.metrics), when given.
+        self.metrics = metrics
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -295,8 +351,50 @@ class Dispatcher:
         now = now if now is not None else self.clock()
         items = await self._claim_batch(now)
         if items:
-            await self._record(await self._send_batch(items, now, {}))
+            async with self._renewing():
+                await self._record(await self._send_batch(items, now, {}))
         return len(items)
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self):
+        """While sending: every third of the lease, extend every claim this dispatcher still holds
+        by a lease from then. Only its own (`claimed_by`), only those still `sending`: a claim
+        another dispatcher took over is never touched."""
+
+        async def renew() -> None:
+            period = self.lease.total_seconds() / 3
+            while True:
+                await asyncio.sleep(period)
+                try:
+                    await self.renew()
+                except Exception as exc:  # noqa: BLE001 - the next round tries again; the margin covers a miss
+                    log.warning("outbox claims not renewed: %s", type(exc).__name__)
+
+        task = asyncio.ensure_future(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def renew(self) -> int:
+        """Extend every claim this dispatcher holds to a lease from now; returns how many."""
+        now = self.clock()
+        until = now + self.lease
+        async with self.sessions() as session:
+            async with session.begin():
+                result = await session.execute(
+                    update(OUTBOX).where(OUTBOX.c.claimed_by == self.id, OUTBOX.c.state == SENDING).values(claimed_until=until)
+                )
+        self._renewed_until = until
+        return int(result.rowcount or 0)
+
+    def _held_until(self, item: Claimed) -> datetime:
+        """Until when this dispatcher holds `item`: its claim, or the last renewal, if later
+        (a renewal extends every claim held when it ran; later claims end later anyway)."""
+        renewed = self._renewed_until
+        return renewed if renewed is not None and renewed > item.claimed_until else item.claimed_until
 
     async def drain(self, stopping: Callable[[], bool] = lambda: False) -> int:
         """Passes back to back until one comes back short of a full batch; returns the items handled.
@@ -308,6 +406,13 @@ class Dispatcher:
         handled = 0
         held: dict[Any, Outcome] = {}
         items = [] if stopping() else await self._claim_batch(self.clock())
+        if not items:
+            return 0
+        async with self._renewing():
+            return await self._drain_from(items, held, stopping)
+
+    async def _drain_from(self, items: list[Claimed], held: dict[Any, Outcome], stopping: Callable[[], bool]) -> int:
+        handled = 0
         recording: asyncio.Future | None = None
         upcoming: asyncio.Future | None = None
         try:
@@ -347,11 +452,21 @@ class Dispatcher:
                 )
 
     async def _claim_batch(self, now: datetime) -> list[Claimed]:
+        # Next to a process that delivers the other platforms, claim only what could go out here.
+        platforms = frozenset(self.gateways) if self.elsewhere else None
+        skip = self._not_here_ids(now)
         async with self.sessions() as session:
             async with session.begin():
-                items = await claim(session, now, by=self.id, lease=self.lease, limit=self.batch, in_doubt=True)
-                items += await claim(session, now, by=self.id, lease=self.lease, limit=self.batch - len(items))
+                items = await claim(session, now, by=self.id, lease=self.lease, limit=self.batch, in_doubt=True, platforms=platforms, skip=skip)
+                items += await claim(session, now, by=self.id, lease=self.lease, limit=self.batch - len(items), platforms=platforms, skip=skip)
         return items
+
+    def _not_here_ids(self, now: datetime) -> list[int]:
+        """Items released to another process lately, not to be claimed here again for a while."""
+        for item_id, until in list(self._not_here.items()):
+            if until <= now:
+                del self._not_here[item_id]
+        return list(self._not_here)
 
     async def _send_batch(self, items: list[Claimed], now: datetime, held: dict[Any, Outcome]) -> list[Outcome]:
         """Deliver a claimed batch: each conversation's items one after another, up to
@@ -440,7 +555,7 @@ class Dispatcher:
             if route.elsewhere:
                 return self._elsewhere(item, now)
             return self._outcome(item, UNREACHABLE, now, label="unreachable", last_error=route.reason)
-        if self.clock() >= item.claimed_until - self.margin:
+        if self.clock() >= self._held_until(item) - self.margin:
             # Too little of the claim is left to send safely: back in the queue, untouched.
             return self._outcome(item, QUEUED, now, label="released")
         reasons: list[str] = []
@@ -468,8 +583,12 @@ class Dispatcher:
             return await self._send_each(choice, key, reply)
         gateway = self.gateways[choice.platform]
         if callable(getattr(gateway, "was_delivered", None)):
-            return await gateway.send(choice.to, reply, key=key)  # type: ignore[call-arg]
-        return await gateway.send(choice.to, reply)
+            result = await gateway.send(choice.to, reply, key=key)  # type: ignore[call-arg]
+        else:
+            result = await gateway.send(choice.to, reply)
+        if self.metrics is not None:
+            self.metrics.delivery(choice.platform, result.status)
+        return result
 
     async def _send_each(self, each: EachAlone, key: str, reply: Reply) -> DeliveryResult:
         """One DM each. Until one is sent, a "retry" or "failed" is the item's; after that, the
@@ -499,8 +618,10 @@ class Dispatcher:
         """For an in-doubt item: sent, dead, or asked again later; None when every platform it
         could have gone to says it did not arrive, so it is sent now."""
         if route.elsewhere:
-            # A dispatcher elsewhere may have sent it on a platform this one cannot ask.
-            return self._outcome(item, SENDING, now, label="recheck", claimed_until=self._at(now) + ELSEWHERE, last_error="in doubt: waiting for a process that can check")
+            # A dispatcher elsewhere may have sent it on a platform this one cannot ask: left in
+            # doubt for a process that can, at once (its claim ends now), and not claimed here again.
+            self._leave_alone(item, now)
+            return self._outcome(item, SENDING, now, label="recheck", claimed_until=self._at(now), last_error="in doubt: waiting for a process that can check")
         choices = _flat(route.choices)
         if not choices:
             # Nowhere it could have gone can be asked.
@@ -533,7 +654,15 @@ class Dispatcher:
         return self._outcome(item, DEAD, now, label="dead", last_error=IN_DOUBT)
 
     def _elsewhere(self, item: Claimed, now: datetime) -> Outcome:
-        return self._outcome(item, QUEUED, now, label="elsewhere", next_attempt_at=max(item.next_attempt_at, self._at(now) + ELSEWHERE))
+        # Released at once, as it was, for the process that can send it; this one leaves it
+        # alone for a while (in memory: the few items of people on both its platforms and others).
+        self._leave_alone(item, now)
+        return self._outcome(item, QUEUED, now, label="elsewhere")
+
+    def _leave_alone(self, item: Claimed, now: datetime) -> None:
+        if len(self._not_here) >= NOT_HERE_KEPT:
+            self._not_here.pop(next(iter(self._not_here)))
+        self._not_here[item.id] = self._at(now) + ELSEWHERE
 
     def _wait_behind(self, item: Claimed, held: Outcome) -> Outcome:
         return Outcome(

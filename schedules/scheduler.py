@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Mapping
 
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.features import Job
+from bot.metrics import Metrics
 from schedules.dispatcher import Dispatcher
 
 log = logging.getLogger("affinity.schedules")
@@ -49,6 +51,7 @@ class Scheduler:
         jobs: Mapping[str, Job] | None = None,
         tick: float = TICK,
         drain_every: float = DRAIN_EVERY,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
@@ -61,6 +64,9 @@ class Scheduler:
         self._running: set[asyncio.Task] = set()
         #: The APScheduler instance while started (in-memory job store, two interval jobs).
         self.timers: AsyncIOScheduler | None = None
+        #: When the jobs last ran or made progress (this scheduler's clock); `/readyz` reads it.
+        self.last_tick: datetime | None = None
+        self.metrics = metrics
 
     @property
     def jobs(self) -> Mapping[str, Job]:
@@ -76,17 +82,34 @@ class Scheduler:
         """Every job once for `now`, each in its own transaction; returns what each queued (failures left out)."""
         now = now if now is not None else self.clock()
         queued: dict[str, int] = {}
+        if self.metrics is not None:
+            self.metrics.know_jobs(self.jobs)
+        self._ticked()
         for name, job in self.jobs.items():
             if self._stopping:
                 break
+            started = time.perf_counter()
+            ok = False
             async with self.sessions() as session:
                 try:
                     queued[name] = int(await job(session, self.settings, now) or 0)
                     await session.commit()
+                    ok = True
                 except Exception as exc:
-                    await session.rollback()
+                    try:
+                        await session.rollback()
+                    except Exception:  # noqa: BLE001 - a connection already gone has nothing to roll back
+                        pass
                     log.error("job %s failed: %s", name, type(exc).__name__)
+            if self.metrics is not None:
+                self.metrics.job(name, ok, time.perf_counter() - started)
+            self._ticked()
         return queued
+
+    def _ticked(self) -> None:
+        self.last_tick = self.clock()
+        if self.metrics is not None:
+            self.metrics.scheduler_last_tick.set(self.last_tick.timestamp())
 
     async def drain(self) -> int:
         """Dispatcher passes until one comes back short of a full batch; returns the items handled."""
