@@ -37,12 +37,14 @@ SETTINGS = (
     "MICROSOFT_APP_ID",
     "MICROSOFT_APP_PASSWORD",
     "MICROSOFT_APP_TENANT_ID",
+    "AFFINITY_TEAMS_UNAUTHENTICATED",
 )
 #: Settings that are only checked together with another.
 _TOGETHER = {
     "AFFINITY_METRICS_PORT": ("PORT",),
     "MICROSOFT_APP_ID": ("MICROSOFT_APP_PASSWORD",),
     "MICROSOFT_APP_PASSWORD": ("MICROSOFT_APP_ID",),
+    "MICROSOFT_APP_TENANT_ID": ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD"),
 }
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 TIMEOUT = 10.0

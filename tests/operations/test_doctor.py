@@ -95,7 +95,7 @@ async def test_each_failure_is_named_with_how_to_fix_it(sqlite_url, fakes, tmp_p
     await only("setting PORT", "PORT must be a port number", PORT="http")
     await only("setting AFFINITY_METRICS_PORT", "must differ from PORT", AFFINITY_METRICS_PORT="3978")
     await only("settings together", "SLACK_SIGNING_SECRET must be set", SLACK_SIGNING_SECRET="")
-    await only("Teams tenant", "GUID", MICROSOFT_APP_TENANT_ID="lincoln-usd")
+    await only("setting MICROSOFT_APP_TENANT_ID", "GUID", MICROSOFT_APP_TENANT_ID="lincoln-usd")
     await only("Teams token", "new client secret", MICROSOFT_APP_PASSWORD="an-old-secret")
     await only("DEI channel", "/invite", AFFINITY_DEI_CHANNEL=f"slack:{TEAM}:C0ELSEWHERE")
     quiet = tmp_path / "district.yml"
