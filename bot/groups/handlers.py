@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, func, select, update
 
@@ -11,7 +11,7 @@ from bot import outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.groups.commands import misspelt_subcommand, DecideRequest, GroupHealth, GroupInfo, GroupMembers, JoinGroup, LeaveGroup, ListGroups, MyGroups
-from bot.groups.directory import Ambiguous, Found, count_label, describe_eligibility, ineligible, resolve, search
+from bot.groups.directory import Ambiguous, Found, count_label, describe_eligibility, ineligible, listed_rules, not_eligible, resolve, search
 from bot.help import refusal_reply
 from bot.groups.cache import KeptListing
 from bot.meetings.agenda import drop_future_rsvps, meeting_facts, mine_facts, next_meeting_facts_until
@@ -61,7 +61,12 @@ async def _deciders(turn: Turn, group_id: int) -> tuple[list[Person], bool]:
 
 async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
     t = turn.t
-    shown, total = await search(turn.session, cmd.query, LIST_LIMIT)
+    # "Groups you can join": those whose rules the person does not meet are left out (they are
+    # reachable by exact name in `groups info`, with the reason and no Join button).
+    p = turn.person
+    rules = await listed_rules(turn.session)
+    leave_out = not_eligible(rules, (p.job_role, p.site, p.start_date), turn.today)
+    shown, total = await search(turn.session, cmd.query, LIST_LIMIT, leave_out)
     if not shown:
         near = misspelt_subcommand(cmd.query)
         if near:
@@ -87,8 +92,11 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
     if turn.cache is not None and turn.generation is not None:
         # The same answer for anyone reading this language in this zone: nothing in it is the
         # person's own. Kept until the listing's generation moves or a shown meeting comes.
-        key = turn.cache.listing_key(cmd.query, turn.person.language, turn.person.timezone)
-        turn.cache.remember_listing(key, KeptListing(reply, turn.generation[0], until))
+        turn.cache.remember_rules(turn.generation[0], rules)
+        key = turn.cache.listing_key(cmd.query, p.language, p.timezone, (turn.generation[0], turn.today, leave_out))
+        # Eligibility by start date is a matter of the day: nothing is kept past midnight.
+        midnight = datetime.combine(turn.today + timedelta(days=1), time(0), turn.settings.timezone)
+        turn.cache.remember_listing(key, KeptListing(reply, turn.generation[0], min(until, midnight)))
     return reply
 
 
@@ -98,6 +106,8 @@ async def group_info(cmd: GroupInfo, turn: Turn) -> Reply:
     if isinstance(group, Reply):
         return group
     facilitators = await facilitator_names(turn, group.id)
+    why = ineligible(turn.person, group, turn.today)
+    membership = await _membership(turn, turn.person.id, group.id)
     fields = [
         Fact(t("groups.field_kind"), t(f"groups.kind_{group.kind.replace('-', '_')}")),
         Fact(t("groups.field_members"), count_label(t, group.active_count)),
@@ -110,14 +120,19 @@ async def group_info(cmd: GroupInfo, turn: Turn) -> Reply:
     for resource in group.resources or []:
         fields.append(Fact(resource.get("title", t("groups.field_resource")), resource.get("url", "")))
     fields.extend(await meeting_facts(turn, group))
-    return card_reply(
-        Card(
-            title=f"{group.name} ({group.slug})",
-            body=group.description,
-            fields=tuple(fields),
-            actions=(Button(t("groups.button_join"), f"groups join {group.slug}", style="primary"),),
-        )
-    )
+    actions: tuple[Button, ...] = (Button(t("groups.button_join"), f"groups join {group.slug}", style="primary"),)
+    if membership is not None and membership.status in ("active", "pending"):
+        # One's own group (or request) offers no Join: only the way out.
+        fields.append(Fact(t("groups.field_you"), t("groups.status_" + membership.status)))
+        actions = (Button(t("groups.button_leave", group=group.slug), f"groups leave {group.slug}", style="danger"),) if membership.status == "active" else ()
+    elif turn.roles.facilitator_of(group.id):
+        fields.append(Fact(t("groups.field_you"), t("groups.you_facilitate")))
+        actions = ()
+    elif why:
+        key, params = why
+        fields.append(Fact(t("groups.field_you"), t("groups.you_cannot_join", reason=t(key, **params))))
+        actions = ()
+    return card_reply(Card(title=f"{group.name} ({group.slug})", body=group.description, fields=tuple(fields), actions=actions))
 
 
 async def _membership(turn: Turn, person_id: int, group_id: int) -> Membership | None:

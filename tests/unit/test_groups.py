@@ -207,3 +207,49 @@ async def _status(session, email: str, slug: str) -> str | None:
             .where(Person.email == email, Group.slug == slug)
         )
     ).scalar_one_or_none()
+
+
+def test_a_role_in_a_rule_covers_job_roles_that_contain_its_words():
+    from bot.groups.directory import role_matches
+
+    assert role_matches("administrator", "IT Administrator")
+    assert role_matches("Administrator", "administrator")
+    assert role_matches("principal", "Assistant Principal")
+    assert role_matches("assistant principal", "ASSISTANT  PRINCIPAL")
+    assert not role_matches("admin", "IT Administrator")  # whole words only
+    assert not role_matches("principal assistant", "assistant principal")  # in order
+    assert not role_matches("administrator", None) and not role_matches("", "teacher")
+
+
+async def test_discovery_offers_join_only_where_the_person_is_eligible(speaker):
+    maria = speaker("maria.lopez")  # a teacher
+    listing = await maria.say("groups")
+    assert "Black Administrators Network" not in listing.text
+    assert "Black Administrators" not in (await maria.say("groups network")).text
+    # Reachable by exact name, with the reason, never with a Join button.
+    info = await maria.say("groups info black-administrators")
+    assert "you can't join: this group is only for administrator" in info.text
+    assert [b.label for b in info.card.actions] == []
+    sam = speaker("sam.okafor")  # "it administrator": the ERG that excludes administrators is not offered
+    listing = await sam.say("groups")
+    assert "Staff Voices ERG" not in listing.text and "Black Administrators Network" in listing.text
+    info = await sam.say("groups info staff-voices")
+    assert "not open to the role it administrator" in info.text and not info.card.actions
+    jamal = speaker("jamal.carter")  # an assistant principal
+    assert "Staff Voices ERG" not in (await jamal.say("groups")).text
+    refused = await jamal.say("groups join staff-voices --yes")
+    assert refused.refused and "not open to the role" in refused.text
+
+
+async def test_no_join_button_on_ones_own_group(speaker):
+    grace = speaker("grace.kim")  # facilitates New Teachers Circle, without being a member
+    info = await grace.say("groups info new-teachers")
+    assert "Join" not in [b.label for b in info.card.actions]
+    assert "you facilitate this group" in info.text
+    jordan = speaker("jordan.reyes")  # facilitates LGBTQ+ Educators and is a member
+    info = await jordan.say("groups info lgbtq-educators")
+    assert [b.label for b in info.card.actions] == ["Leave lgbtq-educators"] and "You: member" in info.text
+    maria = speaker("maria.lopez")
+    await maria.say("groups join veteran-educators --yes")
+    info = await maria.say("groups info veteran-educators")
+    assert [b.label for b in info.card.actions] == ["Leave veteran-educators"]
