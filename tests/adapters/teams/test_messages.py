@@ -197,3 +197,10 @@ async def test_text_is_never_logged(teams, captured_logs):
     secret = "groups my-secret-words-7731"
     await teams.say(secret)
     assert "secret-words" not in captured_logs.text
+
+
+async def test_privacy_export_on_teams_says_where_to_get_the_file_instead_of_promising_one(teams):
+    import json
+
+    calls = await teams.say("privacy export")
+    assert calls and "Teams cannot receive your records as a file" in json.dumps(calls[-1].body)
