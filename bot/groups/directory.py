@@ -138,6 +138,9 @@ async def search(session: AsyncSession, query: str, limit: int, leave_out: list[
 
 
 def count_label(t: Translator, count: int) -> str:
+    """A public count: "none" for zero (nobody to single out), "fewer than 5" below five."""
+    if count <= 0:
+        return t("groups.count_none")
     if count < MIN_SHOWN_COUNT:
         return t("groups.count_few")
     return t("groups.count", count=count)

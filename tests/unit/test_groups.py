@@ -253,3 +253,21 @@ async def test_no_join_button_on_ones_own_group(speaker):
     await maria.say("groups join veteran-educators --yes")
     info = await maria.say("groups info veteran-educators")
     assert [b.label for b in info.card.actions] == ["Leave veteran-educators"]
+
+
+async def test_a_count_of_zero_reads_none_not_fewer_than_five(speaker, district):
+    from datetime import date
+
+    async with district.sessions() as s:
+        s.add(Group(slug="chess-club", name="Chess Club", description="", kind="interest", tags=[], listed=True, join_policy="open",
+                    eligibility={}, resources=[], search_text="chess-club chess club", active_count=0, created_on=date(2026, 9, 1)))
+        await s.commit()
+    maria = speaker("maria.lopez")
+    listing = await maria.say("groups chess")
+    section = next(s for s in listing.card.sections if s.title.startswith("Chess Club"))
+    assert [f.value for f in section.fields if f.label == "Members"] == ["none"]
+    info = await maria.say("groups info chess-club")
+    assert "Members: none" in info.text
+    # Intro figures of a group that has held no round: no "fewer than 5 of fewer than 5 pairs".
+    figures = await speaker("jordan.reyes").say("groups intros lgbtq-educators")
+    assert "fewer than 5 of" not in figures.text and "no pairs proposed yet" in figures.text
