@@ -20,7 +20,7 @@ from bot.people.identity import find_people
 from bot.roles import ADMIN, FACILITATOR
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Reply
-from storage.models import Group, Membership, OutboxItem, Person, RoleGrant
+from storage.models import AuditEntry, Group, Membership, OutboxItem, Person, RoleGrant
 
 #: How many groups one listing shows before asking the person to narrow the search.
 LIST_LIMIT = 10
@@ -301,7 +301,8 @@ async def decide_request(cmd: DecideRequest, turn: Turn) -> Reply:
     )
     people = await find_people(turn.session, cmd.person, among=pending_ids, mentioned_on=turn.inbound.actor)
     if not people:
-        return turn.refuse("groups.no_such_request", person=cmd.person, group=group.name)
+        decided = await _already_decided(turn, group, cmd.person)
+        return decided or turn.refuse("groups.no_such_request", person=cmd.person, group=group.name)
     if len(people) > 1:
         return turn.refuse("groups.ambiguous_person", person=cmd.person, candidates=", ".join(p.name for p in people[:8]))
     requester = people[0]
@@ -406,6 +407,34 @@ def _aware(moment):
     from datetime import timezone
 
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+async def _already_decided(turn: Turn, group: Group, words: str) -> Reply | None:
+    """A stale Approve/Decline card (someone decided meanwhile): say it was decided, and by whom
+    in role only. Only a facilitator of the group or an admin gets here, who may see its members."""
+    people = await find_people(turn.session, words, mentioned_on=turn.inbound.actor)
+    if len(people) != 1:
+        return None
+    requester = people[0]
+    last = (
+        await turn.session.execute(
+            select(AuditEntry.action, AuditEntry.actor_id, AuditEntry.at)
+            .where(AuditEntry.group_id == group.id, AuditEntry.subject_id == requester.id, AuditEntry.action.in_(("request_approved", "request_declined")))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None:
+        return None
+    action, actor_id, at = last
+    by = FACILITATOR
+    if actor_id is not None:
+        grants = set((await turn.session.execute(select(RoleGrant.role, RoleGrant.group_id).where(RoleGrant.person_id == actor_id))).all())
+        if (FACILITATOR, group.id) not in grants and any(role == ADMIN for role, _ in grants):
+            by = ADMIN
+    t = turn.t
+    key = "groups.already_approved" if action == "request_approved" else "groups.already_declined"
+    return turn.refuse(key, person=requester.name, group=group.name, role=t(f"roles.{by}"), date=at.astimezone(turn.settings.timezone).date().isoformat())
 
 
 async def active_member_count(session, group_id: int) -> int:

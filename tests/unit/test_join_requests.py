@@ -73,3 +73,23 @@ def _reply_of(item: OutboxItem):
     from bot.types import Reply  # as the dispatcher reads a queued payload
 
     return Reply.from_payload(item.payload)
+
+
+async def test_a_stale_approve_card_says_it_was_already_decided_and_by_which_role(speaker, district):
+    hannah = speaker("hannah.lee")
+    await hannah.say("groups join staff-voices --yes")
+    lena = speaker("lena.fischer")
+    card = await lena.say("groups members staff-voices")
+    admin = speaker("sam.okafor")
+    assert not (await admin.say("groups decline staff-voices hannah.lee@district.example")).refused
+    stale = await lena.press("Approve", card)
+    assert stale.refused and "already declined on 2026-09-14, by someone with the admin role" in stale.text
+    assert "Sam" not in stale.text
+    async with district.sessions() as s:
+        hannah_id = (await _person(s, "hannah.lee@district.example")).id
+        assert (await s.execute(select(func.count()).select_from(Membership).join(Group, Group.id == Membership.group_id).where(Membership.person_id == hannah_id, Group.slug == "staff-voices"))).scalar() == 0
+    await hannah.say("groups join staff-voices --yes")
+    card = await lena.say("groups members staff-voices")
+    assert not (await lena.press("Approve", card)).refused
+    again = await lena.press("Approve", card)
+    assert again.refused and "already approved on 2026-09-14, by someone with the facilitator role" in again.text
