@@ -271,3 +271,18 @@ async def test_a_count_of_zero_reads_none_not_fewer_than_five(speaker, district)
     # Intro figures of a group that has held no round: no "fewer than 5 of fewer than 5 pairs".
     figures = await speaker("jordan.reyes").say("groups intros lgbtq-educators")
     assert "fewer than 5 of" not in figures.text and "no pairs proposed yet" in figures.text
+
+
+async def test_help_lists_only_what_the_persons_roles_allow(speaker):
+    """The admin's help used to list the DEI office's concern commands, which then refused them."""
+    admin = speaker("sam.okafor")
+    admin_help = (await admin.say("help")).text
+    for words in ("concern list", "concern view", "concern reply", "concern close", "digest"):
+        assert f"`{words}" not in admin_help, words
+        refused = await admin.say(f"{words} X7Q")
+        assert refused.refused
+    # What an admin may do without the DEI office's role is still there, and works.
+    assert "`mentor match" in admin_help and "`report" in admin_help and "`groups health`" in admin_help
+    assert not (await admin.say("mentor match --dry-run")).refused
+    dei_help = (await speaker("dana.whitfield").say("help")).text
+    assert "`concern view" in dei_help and "`digest" in dei_help and "`groups health`" not in dei_help
