@@ -69,7 +69,9 @@ class ConsoleChat:
             options = ""
             if field.options:
                 options = "  " + "   ".join(f"[{i}] {o.label}" for i, o in enumerate(field.options, 1))
-            optional = "" if field.required else " (optional, Enter to skip)"
+            # The label is the core's, in the person's language (it says "optional" where the
+            # form does); the console adds no words of its own, only the key that skips: ↵.
+            optional = "" if field.required else " [↵]"
             self.show(f"{field.label}{optional}:{options}")
             try:
                 answer = (await anext(more)).strip()

@@ -91,3 +91,4 @@ async def test_privacy_export_gives_ones_own_records_as_a_file(speaker, district
     import stat
 
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
