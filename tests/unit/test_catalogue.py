@@ -113,3 +113,16 @@ def test_every_plural_sentence_has_the_other_form(language):
     entries = catalogue(language)
     plural = {key.rsplit(".", 1)[0] for key in entries if key.rsplit(".", 1)[-1] in forms}
     assert plural and all(f"{key}.other" in entries for key in plural)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_day_and_month_names_come_from_the_locale_not_the_catalogue(language):
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from bot.catalogue import Translator
+    from bot.meetings.wording import when
+
+    assert not [key for key in catalogue(language) if key.startswith(("meetings.weekday_", "meetings.month_", "meetings.am", "meetings.pm"))]
+    said = when(Translator(language), datetime(2026, 10, 26, 21, tzinfo=timezone.utc), ZoneInfo("America/Chicago"))
+    assert said == {"en": "Monday, October 26, 2026 at 4:00 PM CDT", "es": "lunes 26 de octubre de 2026, a las 16:00 CDT"}[language]
