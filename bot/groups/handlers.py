@@ -71,6 +71,8 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
         near = misspelt_subcommand(cmd.query)
         if near:
             return refusal_reply(Refusal("help.did_you_mean", {"word": cmd.query.split()[0], "suggestion": f"groups {near}"}, show_help=True), turn)
+        if not cmd.query and leave_out:
+            return turn.reply("groups.none_for_you")  # there are groups, none this person may join
         return turn.reply("groups.none_found" if cmd.query else "groups.none_yet", query=cmd.query)
     upcoming, until = await next_meeting_facts_until(turn, shown)
     sections = tuple(

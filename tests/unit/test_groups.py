@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage.models import AuditEntry, Group, Membership, OutboxItem, Person
 
@@ -286,3 +286,11 @@ async def test_help_lists_only_what_the_persons_roles_allow(speaker):
     assert not (await admin.say("mentor match --dry-run")).refused
     dei_help = (await speaker("dana.whitfield").say("help")).text
     assert "`concern view" in dei_help and "`digest" in dei_help and "`groups health`" not in dei_help
+
+
+async def test_someone_eligible_for_no_group_is_not_told_there_are_none(speaker, district):
+    async with district.sessions() as s:
+        await s.execute(update(Group).where(Group.slug != "black-administrators").values(listed=False))
+        await s.commit()
+    reply = await speaker("maria.lopez").say("groups")
+    assert "no group you can join right now" in reply.text and "have been set up" not in reply.text
