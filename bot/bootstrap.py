@@ -124,7 +124,7 @@ async def chat(runtime: Runtime, who: str, roles: tuple[str, ...] = (), out: Tex
     """
     from adapters.console import ConsoleChat, console_user, stdin_lines
     from adapters.console.gateway import ConsoleGateway
-    from bot.people.grants import grant
+    from bot.people.grants import grant_to
     from schedules.dispatcher import Dispatcher, requeue_unreachable
     from schedules.scheduler import Scheduler
 
@@ -135,7 +135,7 @@ async def chat(runtime: Runtime, who: str, roles: tuple[str, ...] = (), out: Tex
     for role in roles:
         role_name, _, group = role.partition(":")
         async with runtime.sessions() as session:
-            outcome = await grant(session, profile.email or name, role_name, group or None, runtime.now(), runtime.today())
+            outcome = await grant_to(session, person_id, role_name, group or None, runtime.now(), runtime.today())
             if not outcome.ok:
                 raise ConfigError(f"--role {role}: {outcome.message}")
             await session.commit()

@@ -236,7 +236,7 @@ def _role_change(grant_it: bool, who: str, role: str, group: str | None) -> None
     _run(go)
 
 
-@roles.command("grant", help="Give PERSON (e-mail or name) a ROLE: facilitator (with --group), dei_office or admin.")
+@roles.command("grant", help="Give PERSON (their e-mail from the roster) a ROLE: facilitator (with --group), dei_office or admin.")
 @click.argument("person")
 @click.argument("role")
 @click.option("--group", default=None, help="The group, for the facilitator role.")
@@ -244,7 +244,7 @@ def roles_grant(person: str, role: str, group: str | None) -> None:
     _role_change(True, person, role, group)
 
 
-@roles.command("revoke", help="Take a ROLE away from PERSON.")
+@roles.command("revoke", help="Take a ROLE away from PERSON (their e-mail from the roster).")
 @click.argument("person")
 @click.argument("role")
 @click.option("--group", default=None, help="The group, for the facilitator role.")

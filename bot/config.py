@@ -51,6 +51,8 @@ class District:
     mentor_weights: Mapping[str, Any] = field(default_factory=dict)
     mentor_accept_days: int = 3
     intro_avoid_rounds: int = 6
+    #: `groups health` lists join requests that have waited longer than this many days.
+    request_wait_days: int = 7
     groups: tuple[Mapping[str, Any], ...] = ()
 
 
@@ -206,6 +208,7 @@ def district_from_mapping(raw: Mapping[str, Any], source: str = "AFFINITY_CONFIG
         "mentor_weights": lambda v, key: _mentor_weights(v, key, source),
         "mentor_accept_days": lambda v, key: _int(v, key, source, minimum=1),
         "intro_avoid_rounds": lambda v, key: _int(v, key, source, minimum=0),
+        "request_wait_days": lambda v, key: _int(v, key, source, minimum=1),
         "groups": lambda v, key: tuple(_mapping_list(v, key, source)),
     }
     for key, value in raw.items():

@@ -198,11 +198,12 @@ class Bot:
             return None  # a first contact, or no counter
         person_id, language, timezone, has_email = row[0], row[1], row[2], bool(row[3])
         generation = (int(row[4]), int(row[5]))
+        roster = (row[6], row[7], row[8])
         if inbound.profile is not None and inbound.profile.email and not has_email:
             return None  # identifying them would fill in their e-mail
         cache.generations.saw(generation)
-        cache.remember_person(actor, Known(person_id, language, timezone, has_email, generation[1]))
-        kept = self._kept_listing(inbound, language, timezone)
+        cache.remember_person(actor, Known(person_id, language, timezone, has_email, roster, generation[1]))
+        kept = self._kept_listing(inbound, language, timezone, roster)
         if kept is None or kept[0].listing != generation[0]:
             return None
         cache.hits += 1
@@ -218,12 +219,12 @@ class Bot:
             return None
         if inbound.profile is not None and inbound.profile.email and not known.has_email:
             return None  # identifying them would fill in their e-mail
-        kept = self._kept_listing(inbound, known.language, known.timezone)
+        kept = self._kept_listing(inbound, known.language, known.timezone, known.roster)
         if kept is None:
             return None
         return known, kept[0], kept[1]
 
-    def _kept_listing(self, inbound: Inbound, language: str, timezone: str | None) -> tuple[KeptListing, datetime] | None:
+    def _kept_listing(self, inbound: Inbound, language: str, timezone: str | None, roster: tuple) -> tuple[KeptListing, datetime] | None:
         """The listing kept for what this request asks, in this language and zone, if it still
         holds at this moment (its generation is for the caller to check)."""
         cache = self.cache
@@ -231,10 +232,13 @@ class Bot:
         command = self._asks_listing(inbound)
         if command is None:
             return None
-        kept = cache.listing(cache.listing_key(command.query, language, timezone))
+        now = self.clock()
+        offered = cache.offered(roster, now.astimezone(self.settings.timezone).date())
+        if offered is None:
+            return None
+        kept = cache.listing(cache.listing_key(command.query, language, timezone, offered))
         if kept is None:
             return None
-        now = self.clock()
         if now >= kept.until:
             return None
         return kept, now
@@ -259,13 +263,14 @@ class Bot:
             await session.commit()
         generation = found.generation
         if self.cache is not None and generation is not None and not found.changed:
+            roster = (person.job_role, person.site, person.start_date)
             self.cache.generations.saw(generation)
             self.cache.remember_person(
-                inbound.actor, Known(person.id, person.language, person.timezone, person.email is not None, generation[1])
+                inbound.actor, Known(person.id, person.language, person.timezone, person.email is not None, roster, generation[1])
             )
             # Someone not kept (or kept before a change to people) asking for a kept listing:
             # the generation read with them says whether it is still the database's.
-            kept = self._kept_listing(inbound, person.language, person.timezone)
+            kept = self._kept_listing(inbound, person.language, person.timezone, roster)
             if kept is not None and kept[0].listing == generation[0]:
                 self.cache.hits += 1
                 return kept[0].reply

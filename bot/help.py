@@ -25,7 +25,7 @@ def help_text(turn: Turn, roles: Roles) -> str:
     t = turn.t
     lines = [t("help.title")]
     for audiences in SECTIONS:
-        specs = [s for s in all_specs() if s.listed and s.audience in audiences]
+        specs = [s for s in all_specs() if s.listed and s.audience in audiences and roles.may_use(s.audience, s.admin_too)]
         if not specs or not roles.holds(audiences[0]):
             continue
         if audiences[0] != "all":

@@ -80,6 +80,9 @@ class Spec:
     usage: str  # catalogue key of the one-line usage + description
     audience: str = "all"  # all | member | facilitator | dei_office | admin
     listed: bool = True  # shown in help
+    #: Whether an admin may use it without holding the audience's role (help lists it for them).
+    #: False for the DEI office's handling of concerns, which admins never see.
+    admin_too: bool = True
 
     @property
     def name(self) -> str:

@@ -44,6 +44,14 @@ class Roles:
             return self.admin
         return False
 
+    def may_use(self, audience: str, admin_too: bool = True) -> bool:
+        """Whether a command for `audience` is this person's to use (what `help` lists)."""
+        if not self.holds(audience):
+            return False
+        if admin_too or audience in ("all", "member", ADMIN):
+            return True
+        return self.dei_office if audience == DEI_OFFICE else bool(self.facilitates)
+
     def names(self) -> list[str]:
         names = []
         if self.facilitates:

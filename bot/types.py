@@ -129,6 +129,16 @@ class Image:
 
 
 @dataclass(frozen=True)
+class File:
+    """A file given with a reply (a person's own records): the console writes it to a path,
+    Slack uploads it to the person's DM with the bot."""
+
+    content: bytes
+    filename: str
+    mime: str = "application/json"
+
+
+@dataclass(frozen=True)
 class Card:
     title: str
     body: str = ""
@@ -147,6 +157,7 @@ class Reply:
     card: Card | None = None
     ephemeral: bool = True
     refused: bool = False
+    file: File | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready form, for the outbox."""
@@ -161,7 +172,14 @@ class Reply:
             card=_card_from(card) if card else None,
             ephemeral=data.get("ephemeral", True),
             refused=data.get("refused", False),
+            file=_file_from(data["file"]) if data.get("file") else None,
         )
+
+
+def _file_from(data: Mapping[str, Any]) -> File:
+    import base64
+
+    return File(content=base64.b64decode(data["content"]["$b64"]), filename=data["filename"], mime=data.get("mime", "application/json"))
 
 
 def _encode_images(node: Any) -> Any:

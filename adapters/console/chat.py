@@ -24,8 +24,11 @@ def console_user(name_or_email: str) -> UserRef:
 class ConsoleChat:
     """One person talking to the bot: lines in, rendered replies out."""
 
-    def __init__(self, handle: Handle, actor: UserRef, profile: Profile, out: TextIO = sys.stdout, prompt: str = "") -> None:
+    def __init__(self, handle: Handle, actor: UserRef, profile: Profile, out: TextIO = sys.stdout, prompt: str = "", files_dir: str | None = None) -> None:
         self.handle = handle
+        #: Where files given with a reply (`privacy export`) are written; a private folder of
+        #: the system's temporary directory unless told.
+        self.files_dir = files_dir
         self.actor = actor
         self.profile = profile
         self.out = out
@@ -52,6 +55,8 @@ class ConsoleChat:
             shown = render(reply)
             self.choices = shown.choices
             self.show(shown.text)
+            if reply.file is not None:
+                self.show(f"→ {self.save(reply.file)}")
         if shown.form is not None and more is not None:
             values = await self._fill(shown.form, more)
             if values is not None:
@@ -64,7 +69,9 @@ class ConsoleChat:
             options = ""
             if field.options:
                 options = "  " + "   ".join(f"[{i}] {o.label}" for i, o in enumerate(field.options, 1))
-            optional = "" if field.required else " (optional, Enter to skip)"
+            # The label is the core's, in the person's language (it says "optional" where the
+            # form does); the console adds no words of its own, only the key that skips: ↵.
+            optional = "" if field.required else " [↵]"
             self.show(f"{field.label}{optional}:{options}")
             try:
                 answer = (await anext(more)).strip()
@@ -72,6 +79,19 @@ class ConsoleChat:
                 return None
             values[field.name] = _choice(field, answer)
         return values
+
+    def save(self, file) -> str:
+        """Write a reply's file where only this user can read it; its path."""
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(self.files_dir) if self.files_dir else Path(tempfile.gettempdir()) / f"affinity-bot-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / Path(file.filename).name
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(file.content)
+        return str(path)
 
     def show(self, text: str) -> None:
         if text:

@@ -54,7 +54,7 @@ from adapters.slack.render import command_answer, first_form, form_view, home_vi
 from adapters.slack.settings import SlackSettings
 from bot.catalogue import Translator, language_for
 from bot.config import ConfigError
-from bot.types import Image, Inbound, Reply, UserRef
+from bot.types import File, Image, Inbound, Reply, UserRef
 from storage.models import PlatformLink
 
 log = logging.getLogger("affinity.slack")
@@ -341,6 +341,8 @@ class SlackAdapter:
             return
         if reply.card is not None and reply.card.image is not None:
             self.spawn(self._send_image(client, inbound.actor, reply.card.image))
+        if reply.file is not None:
+            self.spawn(self._send_file(client, inbound.actor, reply.file))
         return BoltResponse(status=200, body=self._command_json(reply))
 
     def _from_memory(self, inbound: Inbound) -> Reply | None:
@@ -395,6 +397,14 @@ class SlackAdapter:
         except SlackApiError as exc:
             log.warning("slack: could not send a chart: %s", _code(exc))
 
+    async def _send_file(self, client: AsyncWebClient, actor: UserRef, file: File) -> None:
+        """A reply's file (the person's own records) goes to their DM with the bot, nowhere else."""
+        try:
+            opened = await client.conversations_open(users=actor.user_id)
+            await client.files_upload_v2(channel=str(opened["channel"]["id"]), content=file.content, filename=file.filename, title=file.filename)
+        except SlackApiError as exc:
+            log.warning("slack: could not send a file: %s", _code(exc))
+
     # --- buttons -----------------------------------------------------------------------------
 
     async def _on_action(self, ack, body, context) -> None:
@@ -439,6 +449,8 @@ class SlackAdapter:
                 await client.chat_postEphemeral(channel=channel, user=inbound.actor.user_id, **message(reply))
             if reply.card is not None and reply.card.image is not None:
                 await self._send_image(client, inbound.actor, reply.card.image)
+            if reply.file is not None:
+                await self._send_file(client, inbound.actor, reply.file)
         except (SlackApiError, SlackRequestError, ValueError) as exc:
             log.warning("slack: could not show a button's answer: %s", _code(exc))
 

@@ -55,7 +55,7 @@ async def announce(cmd: Announce, turn: Turn) -> Reply:
     return card_reply(
         Card(
             title=t("announcements.preview_title", group=group.name),
-            body=t("announcements.preview_body", members=members, channels=channels),
+            body=t("announcements.preview_body", members=t("announcements.members_dm", count=members), channels=t("announcements.group_channels", count=channels)),
             sections=(member_card(t, group, cmd.text),),
             actions=(
                 Button(t("announcements.button_send"), f"announce send {draft.id}", style="primary"),
@@ -117,7 +117,7 @@ async def send_announcement(cmd: SendAnnouncement, turn: Turn) -> Reply:
         )
     draft.sent_at = turn.now
     turn.audit("announcement_sent", group_id=group.id, detail=f"announcement {draft.id}: {members} members, {channels} channels")
-    return turn.reply("announcements.sent", group=group.name, members=members, channels=channels)
+    return turn.reply("announcements.sent", group=group.name, members=turn.t("announcements.members_by_dm", count=members), channels=turn.t("announcements.channel_posts", count=channels))
 
 
 async def cancel_announcement(cmd: CancelAnnouncement, turn: Turn) -> Reply:

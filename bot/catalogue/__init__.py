@@ -60,5 +60,22 @@ class Translator:
     def __call__(self, key: str, **params: Any) -> str:
         template = self._entries.get(key)
         if template is None:
+            if f"{key}.other" in self._entries or f"{key}.other" in catalogue(DEFAULT_LANGUAGE):
+                return self.plural(key, **params)
             template = catalogue(DEFAULT_LANGUAGE)[key]
         return template.format(**params) if params else template
+
+    def plural(self, key: str, count: int, **params: Any) -> str:
+        """A sentence with a number in it, in the plural form the language uses for that number
+        (CLDR's rules through Babel: `one` and `other` in English; Spanish adds `many` for
+        millions, which falls back to `other`), the number written as the language writes it.
+
+        In a catalogue such a sentence is a mapping: `members: {one: "{count} member", other:
+        "{count} members"}`; `t("x.members", count=n)` picks the form."""
+        from babel import Locale
+        from babel.numbers import format_decimal
+
+        form = Locale.parse(self.language).plural_form(count)
+        entries = self._entries if f"{key}.other" in self._entries else catalogue(DEFAULT_LANGUAGE)
+        template = entries.get(f"{key}.{form}") or entries[f"{key}.other"]
+        return template.format(count=format_decimal(count, locale=self.language), **params)

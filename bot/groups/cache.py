@@ -1,7 +1,9 @@
 """An in-process copy of what `groups` lists and of who is asking, kept correct across processes.
 
 Most requests are a bare `groups`, and its answer is the same for everyone who reads the same
-language in the same time zone. A process keeps that answer, and for each person it has seen the
+language in the same time zone and may join the same groups (a listing offers only the groups the
+person may join: the process keeps the listed groups' eligibility rules, tagged like a listing,
+and for each person the roster facts those rules read — job role, site, start date). A process keeps that answer, and for each person it has seen the
 few facts the answer depends on, each tagged with the *generation* it was read at: two counters
 in the `cache_generation` row that database triggers raise in the transaction of every change to
 groups, memberships, meetings and their skips (`listing`), and to what is kept about people —
@@ -180,6 +182,9 @@ class Known:
     language: str
     timezone: str | None
     has_email: bool
+    #: The roster facts eligibility reads (job role, site, start date): which groups a listing
+    #: may offer them (bot/groups/directory.py `not_eligible`).
+    roster: tuple
     people: int  # the `people` generation these were read at
 
 
@@ -211,6 +216,7 @@ class ListingCache:
         self.people: _Bounded = _Bounded(people)
         self.listings: _Bounded = _Bounded(listings)
         self._queries: set[str] = set()  # the words of the kept listings (a superset, never fewer)
+        self.rules: tuple | None = None  # (listing generation, the listed groups' eligibility rules)
         self.hits = 0
 
     @staticmethod
@@ -218,8 +224,25 @@ class ListingCache:
         return (actor.platform, actor.tenant, actor.user_id)
 
     @staticmethod
-    def listing_key(query: str, language: str, timezone: str | None) -> tuple[str, str, str | None]:
-        return (query, language, timezone)
+    def listing_key(query: str, language: str, timezone: str | None, offered: tuple) -> tuple:
+        """`offered` is `offered(...)`: the rules' generation and the groups left out for the person."""
+        return (query, language, timezone, offered)
+
+    def remember_rules(self, listing: int, rules: tuple) -> None:
+        """The eligibility rules of the listed groups, as read at `listing` generation."""
+        if self.rules is None or self.rules[0] <= listing:
+            self.rules = (listing, rules)
+
+    def offered(self, roster: tuple, today) -> tuple | None:
+        """Which groups a listing leaves out for someone with these roster facts today, by the kept
+        rules and tagged with their generation (a listing kept at another one never matches);
+        None when no rules are kept."""
+        from bot.groups.directory import not_eligible
+
+        if self.rules is None:
+            return None
+        listing, rules = self.rules
+        return (listing, today, not_eligible(rules, roster, today))
 
     def remember_person(self, actor: UserRef, known: Known) -> None:
         self.people.keep(self.person_key(actor), known)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.parsing import Args, Command, Refusal, Spec, close_word, no_args, one_arg
 
-SUBCOMMANDS = ("list", "info", "join", "leave", "mine", "members", "approve", "decline", "invite", "intros")
+SUBCOMMANDS = ("list", "info", "join", "leave", "mine", "members", "approve", "decline", "invite", "intros", "health")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class DecideRequest(Command):
     approve: bool
 
 
+@dataclass(frozen=True)
+class GroupHealth(Command):
+    pass
+
+
 def _list(args: Args) -> Command | Refusal:
     return ListGroups(" ".join(args.words))
 
@@ -78,4 +83,5 @@ SPECS = (
     Spec(("groups", "members"), one_arg(lambda g, a: GroupMembers(g), "groups members <group>"), "help.groups_members", audience="facilitator"),
     Spec(("groups", "approve"), _decide(True), "help.groups_approve", audience="facilitator"),
     Spec(("groups", "decline"), _decide(False), "help.groups_decline", audience="facilitator"),
+    Spec(("groups", "health"), no_args(GroupHealth, "groups health"), "help.groups_health", audience="admin"),
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Translator
@@ -118,15 +118,19 @@ _GROUP = _GROUPS.c
 _EVERY_LISTED = _listing()
 
 
-async def search(session: AsyncSession, query: str, limit: int) -> tuple[list[Listed], int]:
+async def search(session: AsyncSession, query: str, limit: int, leave_out: list[int] | tuple[int, ...] = ()) -> tuple[list[Listed], int]:
     """The first `limit` listed groups, by name, whose name, slug, description, kind or tags
-    contain every query word, and how many match in all.
+    contain every query word, and how many match in all; groups in `leave_out` (those the person
+    may not join) are not among them.
 
     Ordering, limiting and counting happen in the database, in one statement: a district with
     500 groups does not load 500 rows to show ten, nor ask twice.
     """
     words = fold(query).split()
-    statement = _listing(*(contains(_GROUP.search_text, word) for word in words)) if words else _EVERY_LISTED
+    conditions = [contains(_GROUP.search_text, word) for word in words]
+    if leave_out:
+        conditions.append(_GROUP.id.not_in(list(leave_out)))
+    statement = _listing(*conditions) if conditions else _EVERY_LISTED
     rows = (await session.execute(statement, {"limit": limit})).all()
     if not rows:
         return [], 0
@@ -134,29 +138,68 @@ async def search(session: AsyncSession, query: str, limit: int) -> tuple[list[Li
 
 
 def count_label(t: Translator, count: int) -> str:
+    """A public count: "none" for zero (nobody to single out), "fewer than 5" below five."""
+    if count <= 0:
+        return t("groups.count_none")
     if count < MIN_SHOWN_COUNT:
         return t("groups.count_few")
     return t("groups.count", count=count)
 
 
+def role_words(text: str) -> tuple[str, ...]:
+    """A job role as case- and accent-folded whole words: "IT Administrator" → ("it", "administrator")."""
+    return tuple("".join(c if c.isalnum() else " " for c in fold(text)).split())
+
+
+def role_matches(rule_role: str, job_role: str | None) -> bool:
+    """Whether a role named in a group's rule covers a person's job role: its words appear, whole
+    and in order, in the job role. "administrator" covers "IT Administrator" and "administrator";
+    "principal" covers "Assistant Principal"; "admin" covers neither."""
+    wanted, have = role_words(rule_role), role_words(job_role or "")
+    if not wanted:
+        return False
+    return any(have[i : i + len(wanted)] == wanted for i in range(len(have) - len(wanted) + 1))
+
+
 def ineligible(person: Person, group: Group, today: date) -> tuple[str, dict[str, Any]] | None:
     """Why `person` may not join `group` (a catalogue key and parameters), or None."""
-    rule = group.eligibility or {}
-    role = fold(person.job_role or "")
-    excluded = [fold(r) for r in rule.get("exclude_job_roles", [])]
-    if excluded and role in excluded:
-        return "groups.ineligible_role_excluded", {"role": person.job_role}
-    allowed = [fold(r) for r in rule.get("job_roles", [])]
-    if allowed and role not in allowed:
+    return ineligible_by(group.eligibility or {}, person.job_role, person.site, person.start_date, today)
+
+
+def ineligible_by(rule: dict[str, Any], job_role: str | None, site: str | None, start_date: date | None, today: date) -> tuple[str, dict[str, Any]] | None:
+    """`ineligible` from the facts themselves (the rule of one group, a person's roster facts)."""
+    excluded = rule.get("exclude_job_roles", [])
+    if excluded and any(role_matches(r, job_role) for r in excluded):
+        return "groups.ineligible_role_excluded", {"role": job_role}
+    allowed = rule.get("job_roles", [])
+    if allowed and not any(role_matches(r, job_role) for r in allowed):
         return "groups.ineligible_role_required", {"roles": ", ".join(rule["job_roles"])}
     sites = [fold(s) for s in rule.get("sites", [])]
-    if sites and fold(person.site or "") not in sites:
+    if sites and fold(site or "") not in sites:
         return "groups.ineligible_site", {"sites": ", ".join(rule["sites"])}
     within = rule.get("started_within_days")
     if within is not None:
-        if person.start_date is None or (today - person.start_date).days > int(within):
+        if start_date is None or (today - start_date).days > int(within):
             return "groups.ineligible_new_staff", {"days": within}
     return None
+
+
+#: The roster facts eligibility reads: (job role, site, start date).
+RosterFacts = tuple[str | None, str | None, date | None]
+#: The rules of the listed groups that have any: (group id, rule).
+Rules = tuple[tuple[int, dict[str, Any]], ...]
+
+_RULED = select(_GROUP.id, _GROUP.eligibility).where(_GROUP.listed.is_(True), func.length(cast(_GROUP.eligibility, Text)) > 2).order_by(_GROUP.id)
+
+
+async def listed_rules(session: AsyncSession) -> Rules:
+    """The rules of listed groups (few groups have rules: only those are read)."""
+    return tuple((gid, rule) for gid, rule in (await session.execute(_RULED)).all() if rule)
+
+
+def not_eligible(rules: Rules, facts: RosterFacts, today: date) -> tuple[int, ...]:
+    """The ids of the groups among `rules` a person with these facts may not join today."""
+    return tuple(gid for gid, rule in rules if ineligible_by(rule, *facts, today) is not None)
 
 
 def describe_eligibility(t: Translator, group: Group) -> str:

@@ -145,7 +145,7 @@ async def group_intros(cmd: GroupIntros, turn: Turn) -> Reply:
     fields = (
         Fact(t("intros.field_state"), state),
         Fact(t("intros.field_rounds"), str(rounds)),
-        Fact(t("intros.field_met"), t("intros.met_of_proposed", met=count_label(t, met), proposed=count_label(t, proposed))),
+        Fact(t("intros.field_met"), t("intros.met_of_proposed", met=count_label(t, met), proposed=count_label(t, proposed)) if proposed else t("intros.no_pairs_yet")),
     )
     return card_reply(Card(title=t("intros.group_title", group=group.name), body=t("intros.figures_note"), fields=fields))
 

@@ -105,7 +105,8 @@ async def add_meeting(cmd: AddMeeting, turn: Turn) -> Reply:
     await turn.session.flush()
     turn.audit("meeting_added", group_id=group.id, detail=f"meeting {meeting.id}")
     fields = [
-        Fact(t("meetings.field_repeats"), cadence(t, cmd.recurrence, local_start)),
+        # Said in the same zone as the date beside it, so the weekday and day agree with it.
+        Fact(t("meetings.field_repeats"), cadence(t, cmd.recurrence, first.astimezone(zone))),
         Fact(t("meetings.field_first"), when(t, first, zone)),
     ]
     if cmd.location:
@@ -144,7 +145,8 @@ async def list_meetings(cmd: ListMeetings, turn: Turn) -> Reply:
     counts = await _yes_counts(turn.session, [o for o in shown if _may_schedule(turn, o.meeting.group_id)])
     sections = []
     for o in shown:
-        extra: tuple[Fact, ...] = (Fact(t("meetings.field_repeats"), cadence(t, o.meeting.recurrence, o.meeting.local_start)),)
+        # In the reader's zone, as "When" is: a Thursday evening in Chicago is a Friday in Tokyo.
+        extra: tuple[Fact, ...] = (Fact(t("meetings.field_repeats"), cadence(t, o.meeting.recurrence, o.at.astimezone(here))),)
         if (o.meeting.id, o.at) in counts:
             extra += (Fact(t("meetings.field_yes_count"), str(counts[(o.meeting.id, o.at)])),)
         sections.append(

@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime, get_day_names
+
 from bot.catalogue import Translator
 from bot.types import Button, Card, Fact
 from bot.meetings.recurrence import BIWEEKLY, MONTHLY_WORD, ONCE, WEEKLY_WORD, instant
 
 
+def _locale(t: Translator) -> str:
+    return t.language
+
+
 def clock(t: Translator, moment: datetime) -> str:
-    """4:00 PM in English, 16:00 in Spanish (the catalogue says which the language uses)."""
-    if t("meetings.hour_cycle") == "h12":
-        hour = moment.hour % 12 or 12
-        return f"{hour}:{moment.minute:02d} {t('meetings.pm' if moment.hour >= 12 else 'meetings.am')}"
-    return f"{moment.hour:02d}:{moment.minute:02d}"
+    """4:00 PM in English, 16:00 in Spanish: CLDR's way for the language, through Babel, in the
+    pattern the catalogue names (`meetings.clock_pattern`)."""
+    return format_datetime(moment, t("meetings.clock_pattern"), locale=_locale(t))
 
 
 def zone_label(moment: datetime) -> str:
@@ -25,21 +29,20 @@ def zone_label(moment: datetime) -> str:
 
 
 def when(t: Translator, at: datetime, zone: ZoneInfo) -> str:
-    """An instant as the person reads it: Monday, October 5, 2026 at 4:00 PM CDT."""
+    """An instant as the person reads it: Monday, October 5, 2026 at 4:00 PM CDT. Day and month
+    names and the order come from CLDR through Babel (`meetings.when_pattern`)."""
     local = at.astimezone(zone)
-    return t(
-        "meetings.when",
-        weekday=t(f"meetings.weekday_{local.weekday()}"),
-        month=t(f"meetings.month_{local.month}"),
-        day=local.day,
-        year=local.year,
-        time=f"{clock(t, local)} {zone_label(local)}".strip(),
-    )
+    return f"{format_datetime(local, t('meetings.when_pattern'), locale=_locale(t))} {zone_label(local)}".strip()
+
+
+def weekday_name(t: Translator, moment: datetime) -> str:
+    """Monday, lunes: the day's name in the reader's language (CLDR)."""
+    return get_day_names("wide", context="format", locale=_locale(t))[moment.weekday()]
 
 
 def cadence(t: Translator, recurrence: str, local_start: datetime) -> str:
     """every Monday, every other Monday, monthly on day 31…, or once."""
-    weekday = t(f"meetings.weekday_{local_start.weekday()}")
+    weekday = weekday_name(t, local_start)
     if recurrence == WEEKLY_WORD:
         return t("meetings.cadence_weekly", weekday=weekday)
     if recurrence == BIWEEKLY:

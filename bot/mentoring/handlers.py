@@ -11,7 +11,7 @@ from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.mentoring.commands import AnswerOffer, EndMatch, JoinMentoring, LeaveMentoring, MentorHome, MentorStatus, PauseMentoring, RunMatching
 from bot.mentoring.matching import MAX_CAPACITY, THEMES, plan_matches
-from bot.mentoring.pool import GRADE_BANDS, LANGUAGES, LIVE, active_group_ids, language_name, load_pool, reasons_json, say_reasons, weights_of
+from bot.mentoring.pool import GRADE_BANDS, LANGUAGES, LIVE, active_group_ids, group_points, language_name, load_pool, reasons_json, say_reasons, weights_of
 from bot.people.identity import district_sites, site_options
 from bot.turn import Turn
 from bot.parsing import read_number
@@ -234,33 +234,31 @@ async def leave_mentoring(cmd: LeaveMentoring, turn: Turn) -> Reply:
 async def run_matching(cmd: RunMatching, turn: Turn) -> Reply:
     if not (turn.roles.dei_office or turn.roles.admin):
         return turn.needs_role("dei_office")
-    reply, detail = await match_now(turn.session, turn.settings, turn.now, turn.t, dry_run=cmd.dry_run)
+    reply, detail = await match_now(turn.session, turn.settings, turn.now, turn.t, dry_run=cmd.dry_run, groups_visible=turn.roles.admin)
     turn.audit("mentor_match", detail=detail)
     return reply
 
 
-async def match_now(session, settings, now, t: Translator, *, dry_run: bool) -> tuple[Reply, str]:
+async def match_now(session, settings, now, t: Translator, *, dry_run: bool, groups_visible: bool = True) -> tuple[Reply, str]:
     """Plan the matches (and, unless a dry run, offer them); the reply and the audit detail (counts
     only). Shared by `mentor match` and `affinity-bot match`; the caller checks roles, audits
-    and commits."""
+    and commits. Without `groups_visible` (the DEI office) shared groups are neither said nor
+    counted in the scores shown."""
     today = now.astimezone(settings.timezone).date()
     pool = await load_pool(session, today)
-    plan = plan_matches(pool.mentees, pool.mentors, weights_of(settings.district.mentor_weights), pool.excluded)
+    weights = weights_of(settings.district.mentor_weights)
+    plan = plan_matches(pool.mentees, pool.mentors, weights, pool.excluded)
     detail = f"dry_run={int(dry_run)} pairs={len(plan.pairs)} unmatched={len(plan.unmatched)}"
     name = {pid: p.name for pid, p in pool.people.items()}
     sections = []
     for pair in plan.pairs[:DRY_RUN_LIMIT]:
-        sections.append(
-            Card(
-                title=t("mentoring.pair_line", mentee=name[pair.mentee_id], mentor=name[pair.mentor_id], score=f"{pair.score:g}"),
-                body=say_reasons(t, pair.reasons),
-            )
-        )
+        sections.append(pair_section(t, name[pair.mentee_id], name[pair.mentor_id], pair, weights, groups_visible))
     more = t("mentoring.more_pairs", count=len(plan.pairs) - DRY_RUN_LIMIT) if len(plan.pairs) > DRY_RUN_LIMIT else ""
     unmatched = tuple(Fact(name[u.person_id], t(f"mentoring.unmatched_{u.reason_key}")) for u in plan.unmatched[:DRY_RUN_LIMIT])
     if unmatched:
         sections.append(Card(title=t("mentoring.unmatched_title", count=len(plan.unmatched)), fields=unmatched))
-    summary = t("mentoring.plan_summary", pairs=len(plan.pairs), total=f"{plan.total_score:g}", unmatched=len(plan.unmatched))
+    total = sum(_shown_score(pair, weights, groups_visible) for pair in plan.pairs)
+    summary = t("mentoring.plan_summary", pairs=len(plan.pairs), total=f"{round(total, 3):g}", unmatched=len(plan.unmatched))
     if dry_run:
         body = "\n".join(x for x in (summary, more, t("mentoring.dry_run_note")) if x)
         return card_reply(Card(title=t("mentoring.dry_run_title"), body=body, sections=tuple(sections))), detail
@@ -268,6 +266,30 @@ async def match_now(session, settings, now, t: Translator, *, dry_run: bool) -> 
         await propose(session, settings, now, pool.people, pair)
     body = "\n".join(x for x in (summary, more, t("mentoring.proposed_note", days=settings.district.mentor_accept_days)) if x)
     return card_reply(Card(title=t("mentoring.proposed_title"), body=body, sections=tuple(sections))), detail
+
+
+def pair_section(t: Translator, mentee: str, mentor: str, pair, weights, groups_visible: bool) -> Card:
+    """One proposed pair of the dry run: names, the score and reasons its reader may be shown."""
+    return Card(
+        title=t("mentoring.pair_line", mentee=mentee, mentor=mentor, score=f"{_shown_score(pair, weights, groups_visible):g}"),
+        body=say_reasons(t, pair.reasons, groups_visible),
+    )
+
+
+def _shown_score(pair, weights, groups_visible: bool) -> float:
+    return pair.score if groups_visible else round(pair.score - group_points(pair.reasons, weights), 3)
+
+
+def offer_card(pt: Translator, as_role: str, them: Person, reasons, days: int, match_id: int) -> Card:
+    """The offer one of the pair reads. It says nothing of groups: a mentor in one group told "you
+    share a group" would know the mentee's membership (docs/privacy.md)."""
+    about = ", ".join(x for x in (them.job_role, them.site) if x)
+    return Card(
+        title=pt(f"mentoring.offer_title_{as_role}"),
+        body=pt(f"mentoring.offer_body_{as_role}", name=them.name, about=about or pt("mentoring.about_unknown"),
+                reasons=say_reasons(pt, reasons), days=days, id=match_id),
+        actions=tuple(_offer_buttons(pt, match_id)),
+    )
 
 
 async def propose(session, settings, now, people: Mapping[int, Person], pair) -> MentorMatch:
@@ -281,14 +303,7 @@ async def propose(session, settings, now, people: Mapping[int, Person], pair) ->
     days = settings.district.mentor_accept_days
     for me, other, as_role in ((pair.mentee_id, pair.mentor_id, "mentee"), (pair.mentor_id, pair.mentee_id, "mentor")):
         person, them = people[me], people[other]
-        pt = Translator(person.language)
-        about = ", ".join(x for x in (them.job_role, them.site) if x)
-        card = Card(
-            title=pt(f"mentoring.offer_title_{as_role}"),
-            body=pt(f"mentoring.offer_body_{as_role}", name=them.name, about=about or pt("mentoring.about_unknown"),
-                    reasons=say_reasons(pt, match.reasons), days=days, id=match.id),
-            actions=tuple(_offer_buttons(pt, match.id)),
-        )
+        card = offer_card(Translator(person.language), as_role, them, match.reasons, days, match.id)
         await outbox.enqueue(
             session, key=f"mentor-offer:{match.id}:{me}", kind="mentor_offer", reply=card_reply(card, ephemeral=False),
             now=now, person_id=me, about_id=other,

@@ -94,13 +94,22 @@ async def load_pool(session: AsyncSession, today: date, only_mentees: Iterable[i
     return Pool(tuple(mentees), tuple(mentors), excluded, people)
 
 
+def group_points(reasons: Iterable[Mapping[str, Any] | Reason], weights) -> float:
+    """The part of a score that shared groups gave: left out of what a reader without sight of
+    memberships is shown, so the number does not give away what the words leave out."""
+    count = sum(1 for r in reasons if (r.key if isinstance(r, Reason) else r["key"]) == "shared_group")
+    return count * weights.shared_group
+
+
 def reasons_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
     return [{"key": r.key, "params": dict(r.params)} for r in reasons]
 
 
-def say_reasons(t: Translator, reasons: Iterable[Mapping[str, Any] | Reason]) -> str:
-    """The reasons in the reader's language. A shared group is never named: naming it would tell
-    the reader (the DEI office, or the other person) who belongs to it."""
+def say_reasons(t: Translator, reasons: Iterable[Mapping[str, Any] | Reason], groups_visible: bool = False) -> str:
+    """The reasons in the reader's language. A shared group is never named, and is not even
+    mentioned unless the reader may see every group's members (`groups_visible`: an admin):
+    "a shared affinity group" tells a mentor in one group that the mentee is in it, and tells the
+    DEI office that both belong to some group (docs/privacy.md, "No membership by inference")."""
     said: list[str] = []
     groups = 0
     for reason in reasons:
@@ -120,7 +129,7 @@ def say_reasons(t: Translator, reasons: Iterable[Mapping[str, Any] | Reason]) ->
             said.append(t("mentoring.reason_experience_gap", mentee_years=params["mentee_years"], mentor_years=params["mentor_years"]))
         else:
             said.append(t(f"mentoring.reason_{key}"))
-    if groups:
+    if groups and groups_visible:
         said.insert(0, t("mentoring.reason_shared_group") if groups == 1 else t("mentoring.reason_shared_groups", count=groups))
     return ", ".join(said) if said else t("mentoring.reason_none")
 

@@ -30,6 +30,11 @@ class Privacy(Command):
 
 
 @dataclass(frozen=True)
+class PrivacyExport(Command):
+    pass
+
+
+@dataclass(frozen=True)
 class ForgetMe(Command):
     confirmed: bool = False
 
@@ -70,6 +75,7 @@ def _settings(args: Args) -> Command | Refusal:
 SPECS = (
     Spec(("settings",), _settings, "help.settings"),
     Spec(("privacy",), no_args(Privacy, "privacy"), "help.privacy"),
+    Spec(("privacy", "export"), no_args(PrivacyExport, "privacy export"), "help.privacy_export"),
     Spec(("forget-me",), lambda a: ForgetMe(confirmed="--yes" in a.flags), "help.forget_me"),
     Spec(("yes",), lambda a: Answer(True), "help.yes", listed=False),
     Spec(("no",), lambda a: Answer(False), "help.no", listed=False),

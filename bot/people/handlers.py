@@ -7,10 +7,11 @@ from sqlalchemy import delete, func, select, update
 from bot import outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
-from bot.people.commands import Answer, ChangeSettings, ForgetMe, Privacy, ShowSettings
+from bot.people import records
+from bot.people.commands import Answer, ChangeSettings, ForgetMe, Privacy, PrivacyExport, ShowSettings
 from bot.turn import Turn
-from bot.types import Button, Card, Fact, Reply
-from storage.models import Announcement, Group, Membership, OnboardingJourney, OutboxItem, Person, Rsvp
+from bot.types import Button, Card, Fact, File, Reply
+from storage.models import Announcement, Group, IntroAvoid, IntroOptIn, Membership, MentorProfile, OnboardingJourney, OutboxItem, Person, Rsvp
 
 
 def _on_off(t: Translator, value: bool) -> str:
@@ -80,9 +81,87 @@ async def privacy(cmd: Privacy, turn: Turn) -> Reply:
             title=t("privacy.title"),
             body=t("privacy.body"),
             fields=fields,
-            actions=(Button(t("privacy.button_forget"), "forget-me", style="danger"),),
+            sections=(Card(title=t("privacy.records_title"), fields=await _every_kind(turn), body=t("privacy.records_body")),),
+            actions=(
+                Button(t("privacy.button_export"), "privacy export"),
+                Button(t("privacy.button_forget"), "forget-me", style="danger"),
+            ),
         )
     )
+
+
+#: Kinds already shown in detail above the list of every kind.
+_SHOWN_ABOVE = {"profile": "privacy.field_profile", "memberships": "privacy.field_groups", "roles": "privacy.field_roles", "welcome_messages": "privacy.field_welcome"}
+
+
+def record_label(t: Translator, name: str) -> str:
+    return t(_SHOWN_ABOVE.get(name, f"privacy.record_{name}"))
+
+
+async def _every_kind(turn: Turn) -> tuple[Fact, ...]:
+    """One line for every kind of record kept about the person (bot/people/records.py), with the
+    details people asked for: the mentoring profile, intro opt-ins and the do-not-pair list."""
+    t, session, pid = turn.t, turn.session, turn.person.id
+    counts = await records.counts(session, pid)
+    facts = []
+    for kind in records.KINDS:
+        if kind.name in _SHOWN_ABOVE:
+            continue
+        count = counts[kind.name]
+        value = t("privacy.count_none") if count == 0 else str(count)
+        if count and kind.name == "mentoring_profile":
+            value = await _mentoring_profile(turn)
+        elif count and kind.name == "intro_opt_ins":
+            rows = (
+                await session.execute(
+                    select(Group.name, IntroOptIn.snooze_until).outerjoin(Group, Group.id == IntroOptIn.group_id).where(IntroOptIn.person_id == pid).order_by(Group.name)
+                )
+            ).all()
+            value = ", ".join(
+                (name or t("privacy.intro_every_group")) + (f" ({t('privacy.snoozed_until', date=snooze.isoformat())})" if snooze else "") for name, snooze in rows
+            )
+        elif count and kind.name == "do_not_pair":
+            names = (await session.execute(select(Person.name).join(IntroAvoid, IntroAvoid.avoid_id == Person.id).where(IntroAvoid.person_id == pid).order_by(Person.name))).scalars()
+            value = ", ".join(names)
+        facts.append(Fact(record_label(t, kind.name), value))
+    return tuple(facts)
+
+
+async def _mentoring_profile(turn: Turn) -> str:
+    t = turn.t
+    profiles = (await turn.session.execute(select(MentorProfile).where(MentorProfile.person_id == turn.person.id).order_by(MentorProfile.id))).scalars()
+    said = []
+    for p in profiles:
+        parts = [f"{t('mentoring.role_' + p.role)} ({t('mentoring.state_' + p.state)})"]
+        if p.site:
+            parts.append(t("privacy.profile_site", site=p.site))
+        if p.languages:
+            parts.append(t("privacy.profile_languages", languages=", ".join(p.languages)))
+        if p.subjects:
+            parts.append(t("privacy.profile_subjects", subjects=", ".join(p.subjects)))
+        if p.themes:
+            parts.append(t("privacy.profile_themes", themes=", ".join(f"{t('mentoring.theme_' + k)} {v}" for k, v in p.themes.items())))
+        if p.match_groups:
+            names = (await turn.session.execute(select(Group.name).where(Group.id.in_(p.match_groups)).order_by(Group.name))).scalars()
+            parts.append(t("privacy.profile_groups", groups=", ".join(names)))
+        said.append("; ".join(parts))
+    return " · ".join(said)
+
+
+#: Where the bot cannot hand a person a file yet: Teams needs a download the bot does not serve yet
+#: (docs/privacy.md says so); the export is refused there rather than promised.
+PLATFORMS_WITHOUT_FILES = frozenset({"teams"})
+
+
+async def privacy_export(cmd: PrivacyExport, turn: Turn) -> Reply:
+    """The person's own records as a JSON file (bot/people/records.py), never anyone else's."""
+    if turn.inbound.actor.platform in PLATFORMS_WITHOUT_FILES:
+        return turn.refuse("privacy.export_no_files")
+    data = await records.export(turn.session, turn.person)
+    content = records.export_json(data, turn.now)
+    filename = f"affinity-records-{turn.today.isoformat()}.json"
+    kinds = sum(1 for rows in data.values() if rows)
+    return Reply(text=turn.t("privacy.export_ready", filename=filename, kinds=kinds), file=File(content=content, filename=filename))
 
 
 async def _kept_records(turn: Turn) -> tuple[Fact, ...]:
@@ -150,4 +229,4 @@ async def answer(cmd: Answer, turn: Turn) -> Reply:
     return await run_text(pending, turn)
 
 
-HANDLERS = {ShowSettings: show_settings, ChangeSettings: change_settings, Privacy: privacy, ForgetMe: forget_me, Answer: answer}
+HANDLERS = {ShowSettings: show_settings, ChangeSettings: change_settings, Privacy: privacy, PrivacyExport: privacy_export, ForgetMe: forget_me, Answer: answer}

@@ -54,7 +54,7 @@ _ROLES = select(RoleGrant.role, RoleGrant.group_id).where(RoleGrant.person_id ==
 # What the in-process copy keeps of someone already known (bot/groups/cache.py `Known`), with the
 # generation, as plain columns: no ORM object, no roles, no transaction to commit.
 KNOWN_FACTS = (
-    select(Person.id, Person.language, Person.timezone, Person.email.is_not(None), *GENERATION_COLUMNS)
+    select(Person.id, Person.language, Person.timezone, Person.email.is_not(None), *GENERATION_COLUMNS, Person.job_role, Person.site, Person.start_date)
     .join(PlatformLink, PlatformLink.person_id == Person.id)
     .where(
         PlatformLink.platform == bindparam("platform"),

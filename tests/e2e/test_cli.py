@@ -68,6 +68,8 @@ def test_imports_and_roles_from_the_command_line(tmp_path):
     result = run(["import", "roster", str(bad)], tmp_path)
     assert result.returncode == 1
     assert "bad.csv, row 2, field 'email'" in result.stderr and "Nothing was imported" in result.stderr
+    result = run(["roles", "grant", "Lee", "admin"], tmp_path)
+    assert result.returncode == 1 and "only by e-mail" in result.stderr and "Lee Admin" not in result.stderr
     result = run(["roles", "grant", "lee@district.example", "admin"], tmp_path)
     assert "Lee Admin now has the admin role" in result.stdout
     result = run(["roles", "grant", "lee@district.example", "facilitator"], tmp_path)

@@ -52,7 +52,7 @@ async def test_the_preview_shows_exactly_the_text_and_sends_nothing(speaker, dis
     [member_view] = preview.card.sections
     assert member_view.title == "Announcement from LGBTQ+ Educators"
     assert member_view.body.startswith(POTLUCK + "\n\n")
-    assert "5 member(s)" in preview.text and "2 group channel(s)" in preview.text
+    assert "5 members who take direct messages" in preview.text and "2 group channels" in preview.text
     assert [b.label for b in preview.card.actions] == ["Send", "Cancel"]
     # The text stays on the server: the buttons carry only the draft's number.
     assert all(len(b.value) < 40 and "Potluck" not in b.value for b in preview.card.actions)
@@ -66,7 +66,7 @@ async def test_send_queues_one_item_per_member_who_takes_dms_and_per_channel(spe
     jordan = speaker("jordan.reyes")
     preview = await jordan.say(f"announce lgbtq {POTLUCK}")
     sent = await jordan.press("Send", preview)
-    assert not sent.refused and "5 member(s)" in sent.text and "2 channel post(s)" in sent.text
+    assert not sent.refused and "5 members by direct message" in sent.text and "2 channel posts" in sent.text
     items = await _outbox(district, "announcement")
     async with district.sessions() as s:
         expected = {await _id(s, who) for who in ("jordan.reyes", "ethan.davis", "mei.chen", "noah.williams", "olivia.brown")}

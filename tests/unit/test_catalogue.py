@@ -84,3 +84,45 @@ def test_the_check_catches_a_broken_translation():
     unbalanced = problems(english, {**english, "a.status": "Consulta con {code."})
     assert len(unbalanced) == 1 and unbalanced[0].startswith("a.status: ")
     assert problems(english, dict(english)) == []
+
+
+def test_plural_forms_and_numbers_follow_the_language():
+    """`member(s)` and `canal(es)` are gone: a sentence with a number takes the language's plural
+    form (CLDR, through Babel) and writes the number as the language does."""
+    from bot.catalogue import Translator
+
+    en, es = Translator("en"), Translator("es")
+    assert en("announcements.group_channels", count=1) == "1 group channel"
+    assert en("announcements.group_channels", count=0) == "0 group channels"
+    assert en("announcements.members_dm", count=1234) == "1,234 members who take direct messages"
+    assert es("announcements.group_channels", count=1) == "1 canal del grupo"
+    assert es("announcements.group_channels", count=2) == "2 canales del grupo"
+    assert es("announcements.group_channels", count=1_000_000) == "1.000.000 canales del grupo"  # CLDR "many": the other form
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_sentence_writes_a_plural_or_a_gender_by_hand(language):
+    hand_made = re.compile(r"\w\((s|es|a|as|os)\)|\w\[(a|s)\]")
+    found = [f"{key}: {value}" for key, value in catalogue(language).items() if hand_made.search(value)]
+    assert found == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_sentence_has_the_other_form(language):
+    forms = ("zero", "one", "two", "few", "many", "other")
+    entries = catalogue(language)
+    plural = {key.rsplit(".", 1)[0] for key in entries if key.rsplit(".", 1)[-1] in forms}
+    assert plural and all(f"{key}.other" in entries for key in plural)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_day_and_month_names_come_from_the_locale_not_the_catalogue(language):
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from bot.catalogue import Translator
+    from bot.meetings.wording import when
+
+    assert not [key for key in catalogue(language) if key.startswith(("meetings.weekday_", "meetings.month_", "meetings.am", "meetings.pm"))]
+    said = when(Translator(language), datetime(2026, 10, 26, 21, tzinfo=timezone.utc), ZoneInfo("America/Chicago"))
+    assert said == {"en": "Monday, October 26, 2026 at 4:00 PM CDT", "es": "lunes 26 de octubre de 2026, a las 16:00 CDT"}[language]

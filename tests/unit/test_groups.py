@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage.models import AuditEntry, Group, Membership, OutboxItem, Person
 
@@ -207,3 +207,90 @@ async def _status(session, email: str, slug: str) -> str | None:
             .where(Person.email == email, Group.slug == slug)
         )
     ).scalar_one_or_none()
+
+
+def test_a_role_in_a_rule_covers_job_roles_that_contain_its_words():
+    from bot.groups.directory import role_matches
+
+    assert role_matches("administrator", "IT Administrator")
+    assert role_matches("Administrator", "administrator")
+    assert role_matches("principal", "Assistant Principal")
+    assert role_matches("assistant principal", "ASSISTANT  PRINCIPAL")
+    assert not role_matches("admin", "IT Administrator")  # whole words only
+    assert not role_matches("principal assistant", "assistant principal")  # in order
+    assert not role_matches("administrator", None) and not role_matches("", "teacher")
+
+
+async def test_discovery_offers_join_only_where_the_person_is_eligible(speaker):
+    maria = speaker("maria.lopez")  # a teacher
+    listing = await maria.say("groups")
+    assert "Black Administrators Network" not in listing.text
+    assert "Black Administrators" not in (await maria.say("groups network")).text
+    # Reachable by exact name, with the reason, never with a Join button.
+    info = await maria.say("groups info black-administrators")
+    assert "you can't join: this group is only for administrator" in info.text
+    assert [b.label for b in info.card.actions] == []
+    sam = speaker("sam.okafor")  # "it administrator": the ERG that excludes administrators is not offered
+    listing = await sam.say("groups")
+    assert "Staff Voices ERG" not in listing.text and "Black Administrators Network" in listing.text
+    info = await sam.say("groups info staff-voices")
+    assert "not open to the role it administrator" in info.text and not info.card.actions
+    jamal = speaker("jamal.carter")  # an assistant principal
+    assert "Staff Voices ERG" not in (await jamal.say("groups")).text
+    refused = await jamal.say("groups join staff-voices --yes")
+    assert refused.refused and "not open to the role" in refused.text
+
+
+async def test_no_join_button_on_ones_own_group(speaker):
+    grace = speaker("grace.kim")  # facilitates New Teachers Circle, without being a member
+    info = await grace.say("groups info new-teachers")
+    assert "Join" not in [b.label for b in info.card.actions]
+    assert "you facilitate this group" in info.text
+    jordan = speaker("jordan.reyes")  # facilitates LGBTQ+ Educators and is a member
+    info = await jordan.say("groups info lgbtq-educators")
+    assert [b.label for b in info.card.actions] == ["Leave lgbtq-educators"] and "You: member" in info.text
+    maria = speaker("maria.lopez")
+    await maria.say("groups join veteran-educators --yes")
+    info = await maria.say("groups info veteran-educators")
+    assert [b.label for b in info.card.actions] == ["Leave veteran-educators"]
+
+
+async def test_a_count_of_zero_reads_none_not_fewer_than_five(speaker, district):
+    from datetime import date
+
+    async with district.sessions() as s:
+        s.add(Group(slug="chess-club", name="Chess Club", description="", kind="interest", tags=[], listed=True, join_policy="open",
+                    eligibility={}, resources=[], search_text="chess-club chess club", active_count=0, created_on=date(2026, 9, 1)))
+        await s.commit()
+    maria = speaker("maria.lopez")
+    listing = await maria.say("groups chess")
+    section = next(s for s in listing.card.sections if s.title.startswith("Chess Club"))
+    assert [f.value for f in section.fields if f.label == "Members"] == ["none"]
+    info = await maria.say("groups info chess-club")
+    assert "Members: none" in info.text
+    # Intro figures of a group that has held no round: no "fewer than 5 of fewer than 5 pairs".
+    figures = await speaker("jordan.reyes").say("groups intros lgbtq-educators")
+    assert "fewer than 5 of" not in figures.text and "no pairs proposed yet" in figures.text
+
+
+async def test_help_lists_only_what_the_persons_roles_allow(speaker):
+    """The admin's help used to list the DEI office's concern commands, which then refused them."""
+    admin = speaker("sam.okafor")
+    admin_help = (await admin.say("help")).text
+    for words in ("concern list", "concern view", "concern reply", "concern close", "digest"):
+        assert f"`{words}" not in admin_help, words
+        refused = await admin.say(f"{words} X7Q")
+        assert refused.refused
+    # What an admin may do without the DEI office's role is still there, and works.
+    assert "`mentor match" in admin_help and "`report" in admin_help and "`groups health`" in admin_help
+    assert not (await admin.say("mentor match --dry-run")).refused
+    dei_help = (await speaker("dana.whitfield").say("help")).text
+    assert "`concern view" in dei_help and "`digest" in dei_help and "`groups health`" not in dei_help
+
+
+async def test_someone_eligible_for_no_group_is_not_told_there_are_none(speaker, district):
+    async with district.sessions() as s:
+        await s.execute(update(Group).where(Group.slug != "black-administrators").values(listed=False))
+        await s.commit()
+    reply = await speaker("maria.lopez").say("groups")
+    assert "no group you can join right now" in reply.text and "have been set up" not in reply.text

@@ -47,7 +47,7 @@ async def test_a_repeated_listing_is_answered_from_memory(district, speaker):
     maria = speaker("maria.lopez")
     await maria.say("help")  # a first contact: linked to the roster by e-mail
     first = await maria.say("groups")  # read from the database, and kept
-    assert not first.refused and len(first.card.sections) == 8
+    assert not first.refused and len(first.card.sections) == 7  # not Black Administrators: she is a teacher
     assert await maria.say("groups") == first  # kept; the generation is read once
     with counting(district.engine) as seen:
         again = await maria.say("groups")
@@ -71,12 +71,14 @@ async def test_other_commands_and_other_people_are_not_answered_from_memory(dist
 
 
 async def test_someone_not_yet_kept_gets_a_kept_listing_after_one_statement(district, speaker):
-    maria, jordan = speaker("maria.lopez"), speaker("jordan.reyes")
+    # Priya, like Maria, is a teacher who started recently (at another site, on another day): the
+    # rules offer them the same groups, so the same kept listing is theirs.
+    maria, jordan = speaker("maria.lopez"), speaker("priya.shah")
     await maria.say("help")
     await jordan.say("help")
     listing = await maria.say("groups")
     with counting(district.engine) as seen:
-        theirs = await jordan.say("groups")  # who Jordan is, with the generation: nothing else
+        theirs = await jordan.say("groups")  # who Priya is, with the generation: nothing else
     assert seen["statements"] == 1 and seen["commits"] <= 1
     assert theirs == listing == await _uncached(district).handle(Inbound(actor=jordan.actor, text="groups", profile=jordan.profile))
 
@@ -107,7 +109,7 @@ async def test_own_writes_are_seen_at_once(district, speaker):
         await session.execute(update(Group).where(Group.slug == "veteran-educators").values(listed=False))
         await session.commit()
     hidden = await maria.say("groups")
-    assert "Veteran Educators (veteran-educators)" not in _listed_names(hidden) and len(hidden.card.sections) == 7
+    assert "Veteran Educators (veteran-educators)" not in _listed_names(hidden) and len(hidden.card.sections) == 6
 
 
 async def test_a_change_made_by_another_process_is_seen_within_the_check_interval(district, speaker, clock):
@@ -214,10 +216,17 @@ async def test_every_watched_write_raises_its_counter_and_a_pending_answer_does_
             "UPDATE platform_link SET tenant = tenant WHERE id = (SELECT min(id) FROM platform_link)",
         ):
             assert await _raised_by(district, session, statement) == (False, True), statement
-        # What no kept copy holds: roster details, settings, the pending answer, a new link.
+        # Roster facts eligibility reads: which groups a listing offers the person.
+        for statement in (
+            "UPDATE person SET site = 'Elsewhere' WHERE email = 'maria.lopez@district.example'",
+            "UPDATE person SET job_role = 'coach' WHERE email = 'maria.lopez@district.example'",
+            "UPDATE person SET start_date = '2026-01-05' WHERE email = 'maria.lopez@district.example'",
+        ):
+            assert await _raised_by(district, session, statement) == (False, True), statement
+        # What no kept copy holds: other roster details, settings, the pending answer, a new link.
         before = await _generation(district)
         for statement in (
-            "UPDATE person SET site = 'Elsewhere', job_role = 'coach', dm_ok = false WHERE email = 'maria.lopez@district.example'",
+            "UPDATE person SET name = 'M. Lopez', supervisor_id = NULL, dm_ok = false WHERE email = 'maria.lopez@district.example'",
             "UPDATE person SET pending_command = 'groups', pending_until = NULL",
             "INSERT INTO platform_link (person_id, platform, tenant, user_id) SELECT id, 'teams', 't', 'u' FROM person WHERE email = 'maria.lopez@district.example'",
         ):
@@ -247,10 +256,11 @@ async def test_the_person_trigger_covers_every_fact_kept_about_a_person():
 
     from bot.groups.cache import Known
 
-    migration = importlib.import_module("storage.migrations.versions.0009_cache_generation")
+    migration = importlib.import_module("storage.migrations.versions.0013_eligibility_facts")
     kept = {f.name for f in dataclasses.fields(Known)}
-    assert kept == {"person_id", "language", "timezone", "has_email", "people"}
-    assert {"language", "timezone", "email"} <= set(migration.PERSON_COLUMNS)
+    assert kept == {"person_id", "language", "timezone", "has_email", "roster", "people"}
+    # The roster facts are the job role, site and start date (bot/groups/directory.py not_eligible).
+    assert {"language", "timezone", "email", "job_role", "site", "start_date"} <= set(migration.PERSON_COLUMNS)
 
 
 async def test_triggers_are_in_place_on_every_watched_table(runtime):
@@ -415,3 +425,26 @@ def test_the_setting_is_read_and_checked():
     with pytest.raises(ConfigError, match="AFFINITY_CACHE_CHECK_MS"):
         Settings.from_env({"AFFINITY_CACHE_CHECK_MS": "soon"})
 
+
+
+async def test_kept_listings_follow_each_persons_eligibility(district, speaker):
+    """Two people of one language and zone with different roles are offered different groups, from
+    memory too, and a changed job role (by an import, say) changes what is offered."""
+    maria, sam = speaker("maria.lopez"), speaker("sam.okafor")
+    for who in (maria, sam):
+        await who.say("help")
+    teacher = await maria.say("groups")
+    admin = await sam.say("groups")
+    assert "Black Administrators Network (black-administrators)" not in _listed_names(teacher)
+    assert "Black Administrators Network (black-administrators)" in _listed_names(admin)
+    reference = _uncached(district)
+    for who, seen in ((maria, teacher), (sam, admin)):
+        for _ in range(2):
+            assert await who.say("groups") == seen
+            assert seen == await reference.handle(Inbound(actor=who.actor, text="groups", profile=who.profile))
+    async with district.sessions() as session:
+        await session.execute(text("UPDATE person SET job_role = 'principal' WHERE email = 'maria.lopez@district.example'"))
+        await session.commit()
+    promoted = await maria.say("groups")
+    assert "Black Administrators Network (black-administrators)" in _listed_names(promoted)
+    assert promoted == await reference.handle(Inbound(actor=maria.actor, text="groups", profile=maria.profile))

@@ -427,3 +427,22 @@ def test_well_formed_arguments_read_back_exactly(day, at, repeat, place, zone):
     assert isinstance(result, AddMeeting), (line, result)
     assert (result.group, result.day, result.at, result.recurrence, result.timezone) == ("lgbtq", day, at, repeat or "once", zone)
     assert result.location == f"Room {place}".strip()
+
+
+async def test_repeats_is_said_in_the_readers_zone_beside_when(speaker, district):
+    """`Repeats: every Thursday` beside `When: Friday … JST`, and `monthly on day 15` beside the
+    16th: the schedule now reads in the same zone as the date beside it."""
+    jordan = speaker("jordan.reyes")
+    assert not (await jordan.say("meeting add lgbtq 2026-10-15 19:00 weekly Library")).refused  # a Thursday evening in Chicago
+    assert not (await jordan.say("meeting add lgbtq 2026-10-15 20:00 monthly Library")).refused
+    alex = speaker("alex.morgan")  # a member, reading in Tokyo
+    await alex.say("settings timezone Asia/Tokyo")
+    listing = await alex.say("meeting list")
+    weekly = next(s for s in listing.card.sections if any(f.value == "every Friday" for f in s.fields))
+    assert any(f.value.startswith("Friday, October 16, 2026 at 9:00 AM") for f in weekly.fields)
+    assert "every Thursday" not in listing.text
+    monthly = next(s for s in listing.card.sections if any(f.value.startswith("monthly") for f in s.fields))
+    assert [f.value for f in monthly.fields if f.value.startswith("monthly")] == ["monthly on day 16"]
+    # In Chicago it still reads as scheduled.
+    home = await jordan.say("meeting list")
+    assert "every Thursday" in home.text and "monthly on day 15" in home.text

@@ -63,6 +63,9 @@ async def test_a_command_is_answered_in_its_acknowledgement_with_blocks_and_a_te
     ],
 )
 async def test_each_command_answers_as_the_core_does(workspace, district, who, command, text, line):
+    # The person talks to the console first, so both answers see the same chat accounts (which
+    # `privacy` counts).
+    await core_says(district, who.email, "help")
     status, body = await workspace.command(command, text, user=who)
     assert status == 200
     expected = await core_says(district, who.email, line)
@@ -167,3 +170,17 @@ async def test_when_slack_cannot_say_who_a_new_person_is_nothing_is_created(work
     # Next time Slack answers, and Maria of the roster is found by her e-mail.
     status, body = await workspace.command("/groups", "mine")
     assert body["text"] == escape(await core_says(district, MARIA.email, "groups mine"))
+
+
+async def test_privacy_export_is_uploaded_to_the_persons_dm_as_json(workspace):
+    import json
+
+    status, body = await workspace.command("/privacy", "export")
+    assert status == 200 and "affinity-records-" in body["text"]
+    await workspace.idle()
+    fake = workspace.fake
+    assert fake.of("conversations.open")[-1].args["users"] == MARIA.user_id
+    data = json.loads(fake.of("upload")[-1].body)
+    assert data["records"]["profile"][0]["email"] == MARIA.email
+    done = fake.of("files.completeUploadExternal")[-1].args
+    assert done["channel_id"].startswith("D")

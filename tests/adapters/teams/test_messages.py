@@ -29,7 +29,7 @@ async def test_groups_is_answered_with_an_adaptive_card_in_the_personal_chat(tea
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
     assert card["body"][0]["text"] == t("groups.list_title")
     containers = [e for e in card["body"] if e["type"] == "Container"]
-    assert len(containers) == 8
+    assert len(containers) == 7  # the groups Maria, a teacher, may join
     first = buttons(containers[0])
     assert first["Details"]["data"] == {"action_id": "run", "value": "groups info bilingual-staff"}
     assert first["Join"]["data"] == {"action_id": "run", "value": "groups join bilingual-staff"}
@@ -197,3 +197,10 @@ async def test_text_is_never_logged(teams, captured_logs):
     secret = "groups my-secret-words-7731"
     await teams.say(secret)
     assert "secret-words" not in captured_logs.text
+
+
+async def test_privacy_export_on_teams_says_where_to_get_the_file_instead_of_promising_one(teams):
+    import json
+
+    calls = await teams.say("privacy export")
+    assert calls and "Teams cannot receive your records as a file" in json.dumps(calls[-1].body)
