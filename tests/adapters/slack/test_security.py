@@ -223,6 +223,7 @@ WRONG = {
     "event.channel an object without an id string": (_event(event__channel={"id": 7}), "application/json"),
     "team_id a list": (_event(team_id=["T0DISTRICT"]), "application/json"),
     "event with no workspace": (_event(team_id=""), "application/json"),
+    "view.state element without its type": (_interaction("view_submission", view__state={"values": {"site": {"value": {}}}}), FORM),
     "response_urls null": (_interaction("view_submission", response_urls=None), FORM),
     "junk view.state": (_interaction("view_submission", view__state={"values": [1, 2]}), FORM),
     "view.state element a string": (_interaction("view_submission", view__state={"values": {"a": {"b": "c"}}}), FORM),
