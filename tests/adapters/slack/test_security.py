@@ -85,6 +85,15 @@ async def test_a_malformed_unsigned_body_gets_401_not_400(workspace):
     assert status == 401
 
 
+async def test_a_submission_with_several_response_urls_is_answered(workspace):
+    # A modal whose conversation menus ask for a response_url each: Slack sends them all.
+    payload = fixture("view_submission")
+    payload["response_urls"] = [{"block_id": "a", "action_id": "b", "channel_id": "C0TEACHERS", "response_url": workspace.fake.response_url("m")} for _ in range(2)]
+    status, _ = await workspace.interact(payload)
+    assert status == 200
+    await still_serving(workspace)
+
+
 async def test_a_command_mentioning_the_word_payload_is_still_a_command(workspace):
     # A form body is a payload only when it has a `payload` field.
     status, body = await workspace.command("/groups", "payload")
