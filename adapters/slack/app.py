@@ -248,7 +248,7 @@ class SlackAdapter:
                 problem = "malformed"
             if problem:
                 return web.Response(status=400, text="bad request")
-            response = await self.bolt.async_dispatch(_bolt_request(raw, body, request))
+            response = await self.bolt.async_dispatch(_bolt_request(raw, body, request, self.logger))
             if response.status == 404:
                 # Signed but not for us (an event we do not subscribe to): Slack must not retry it.
                 return web.Response(status=200)
@@ -603,7 +603,7 @@ def _code(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _bolt_request(raw: str, body: dict[str, Any], request: web.Request) -> AsyncBoltRequest:
+def _bolt_request(raw: str, body: dict[str, Any], request: web.Request, logger: logging.Logger) -> AsyncBoltRequest:
     """The request for slack-bolt, carrying the body as we read it.
 
     Bolt would parse the raw body a second time (and read a form whose text says "payload" as
@@ -612,7 +612,8 @@ def _bolt_request(raw: str, body: dict[str, Any], request: web.Request) -> Async
     bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
     bolt_request.raw_body = raw
     bolt_request.body = body
-    bolt_request.context = build_async_context(AsyncBoltContext({}), body)
+    # With the logger: slack-bolt logs through the context while building it (several response_urls).
+    bolt_request.context = build_async_context(AsyncBoltContext({"logger": logger}), body)
     return bolt_request
 
 

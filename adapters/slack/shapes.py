@@ -69,13 +69,16 @@ def not_null(check: Check) -> Check:
     return checked
 
 
-def obj(fields: Mapping[str, Check] | Callable[[], Mapping[str, Check]], *, values: Check | None = None) -> Check:
-    """An object whose listed fields, when present and not null, pass their checks; with
-    `values`, every value (under any key) must pass it instead."""
+def obj(fields: Mapping[str, Check] | Callable[[], Mapping[str, Check]], *, values: Check | None = None, required: tuple[str, ...] = ()) -> Check:
+    """An object whose listed fields, when present and not null, pass their checks (those named
+    in `required` must be present); with `values`, every value (under any key) must pass it instead."""
 
     def check(value: Any, where: str) -> None:
         if not isinstance(value, dict):
             raise Shape(where)
+        for key in required:
+            if value.get(key) is None:
+                raise Shape(f"{where}.{key}")
         if values is not None:
             for key, item in value.items():
                 values(item, f"{where}.{key}")
@@ -145,7 +148,9 @@ _ELEMENT = obj(
         "selected_user": ident("user"),
         "selected_conversation": ident("channel"),
         "selected_channel": ident("channel"),
-    }
+    },
+    # Slack names the kind of every input it reports; the value is read by it.
+    required=("type",),
 )
 _STATE = obj({"values": obj({}, values=obj({}, values=_ELEMENT))})
 _VIEW = obj(

@@ -22,5 +22,6 @@ PATHS = {
 @pytest.mark.parametrize("make", list(PATHS.values()), ids=list(PATHS))
 def test_hostile_signed_bodies_get_no_5xx_and_write_no_row(make, database_url):
     # database_url: a fresh migrated database, once on SQLite and once on PostgreSQL.
-    ran = fuzz.run(make(database_url), EXAMPLES)
+    # The same examples on every run, so CI stays steady; bench/fuzz.py draws new ones, many more.
+    ran = fuzz.run(make(database_url), EXAMPLES, derandomize=True)
     assert ran.examples >= EXAMPLES // 2

@@ -85,6 +85,15 @@ async def test_a_malformed_unsigned_body_gets_401_not_400(workspace):
     assert status == 401
 
 
+async def test_a_submission_with_several_response_urls_is_answered(workspace):
+    # A modal whose conversation menus ask for a response_url each: Slack sends them all.
+    payload = fixture("view_submission")
+    payload["response_urls"] = [{"block_id": "a", "action_id": "b", "channel_id": "C0TEACHERS", "response_url": workspace.fake.response_url("m")} for _ in range(2)]
+    status, _ = await workspace.interact(payload)
+    assert status == 200
+    await still_serving(workspace)
+
+
 async def test_a_command_mentioning_the_word_payload_is_still_a_command(workspace):
     # A form body is a payload only when it has a `payload` field.
     status, body = await workspace.command("/groups", "payload")
@@ -223,6 +232,7 @@ WRONG = {
     "event.channel an object without an id string": (_event(event__channel={"id": 7}), "application/json"),
     "team_id a list": (_event(team_id=["T0DISTRICT"]), "application/json"),
     "event with no workspace": (_event(team_id=""), "application/json"),
+    "view.state element without its type": (_interaction("view_submission", view__state={"values": {"site": {"value": {}}}}), FORM),
     "response_urls null": (_interaction("view_submission", response_urls=None), FORM),
     "junk view.state": (_interaction("view_submission", view__state={"values": [1, 2]}), FORM),
     "view.state element a string": (_interaction("view_submission", view__state={"values": {"a": {"b": "c"}}}), FORM),
