@@ -109,7 +109,7 @@ class TeamsAdapter(BotAdapter):
 
 
 def to_activity(fields: Mapping[str, Any]) -> Activity:
-    """The fields `cards.message` gives, as an SDK Activity for `TurnContext.send_activity`."""
+    """The fields of one of `cards.messages`, as an SDK Activity for `TurnContext.send_activity`."""
     return _Outgoing(
         type=fields.get("type", ActivityTypes.message),
         text=fields.get("text"),

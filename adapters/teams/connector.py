@@ -55,7 +55,8 @@ class UntrustedServiceUrl(ConnectorError):
 
 @dataclass(frozen=True)
 class Credentials:
-    """The bot's Azure app registration; empty id and password mean local mode (no tokens)."""
+    """The bot's Azure app registration; empty id and password mean no tokens (served only with
+    AFFINITY_TEAMS_UNAUTHENTICATED=1, on loopback: see service_urls.py)."""
 
     app_id: str = ""
     app_password: str = ""
