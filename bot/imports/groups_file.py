@@ -13,7 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.groups.directory import ELIGIBILITY_KEYS, JOIN_POLICIES, KINDS, search_text
-from bot.imports.problems import ImportProblem, ImportResult
+from bot.imports.plain_yaml import NotPlainYaml, load_plain
+from bot.imports.problems import ImportProblem, ImportResult, excerpt
 from bot.people.identity import clean_email
 from bot.roles import FACILITATOR
 from storage.models import AuditEntry, Group, GroupChannel, Person, RoleGrant
@@ -42,7 +43,9 @@ class GroupEntry:
 def read_groups(text: str, file: str) -> tuple[list[GroupEntry], list[ImportProblem]]:
     """Parse and check every group; nothing is written here. Rows are numbered from 1."""
     try:
-        data = yaml.safe_load(text)
+        data = load_plain(text)
+    except NotPlainYaml as exc:
+        return [], [ImportProblem(file, None, None, exc.sentence)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" near line {mark.line + 1}" if mark else ""
@@ -59,7 +62,7 @@ def read_groups(text: str, file: str) -> tuple[list[GroupEntry], list[ImportProb
         if entry is None:
             continue
         if entry.slug in seen:
-            problems.append(ImportProblem(file, index, "slug", f"{entry.slug!r} is used again (first by group {seen[entry.slug]})."))
+            problems.append(ImportProblem(file, index, "slug", f"{excerpt(entry.slug)} is used again (first by group {seen[entry.slug]})."))
             continue
         seen[entry.slug] = index
         entries.append(entry)
@@ -104,7 +107,7 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
         eligibility = {}
     for key, value in eligibility.items():
         if key not in ELIGIBILITY_KEYS:
-            problem("eligibility", f"unknown rule {key!r}; rules are {', '.join(ELIGIBILITY_KEYS)}.")
+            problem("eligibility", f"unknown rule {excerpt(key)}; rules are {', '.join(ELIGIBILITY_KEYS)}.")
         elif key == "started_within_days":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 problem("eligibility", "started_within_days must be a whole number of days.")
@@ -123,8 +126,8 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
     else:
         for value in facilitators:
             email = clean_email(value if isinstance(value, str) else None)
-            if not email:
-                problem("facilitators", f"{value!r} is not an e-mail address.")
+            if not email or len(email) > 320 or any(c.isspace() for c in email):
+                problem("facilitators", f"{excerpt(value)} is not an e-mail address.")
             else:
                 emails.append(email)
     channels: list[tuple[str, str, str]] = []
@@ -134,11 +137,15 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
     else:
         for platform, where in raw_channels.items():
             if platform not in PLATFORMS:
-                problem("channels", f"unknown platform {platform!r}; use slack or teams.")
+                problem("channels", f"unknown platform {excerpt(platform)}; use slack or teams.")
             elif not isinstance(where, dict) or not isinstance(where.get("channel"), str) or not isinstance(where.get("tenant"), str):
                 problem("channels", f"{platform} needs `tenant` (workspace/tenant id) and `channel` (channel id).")
+            elif not where["tenant"].strip() or len(where["tenant"]) > 100 or not where["channel"].strip() or len(where["channel"]) > 200:
+                problem("channels", f"{platform}: `tenant` must be 1–100 characters and `channel` 1–200.")
             else:
                 channels.append((platform, where["tenant"], where["channel"]))
+    if _holds_nul(raw):
+        problem(None, "a value holds a NUL character (\\0); remove it.")
     if len(problems) > before:
         return None
     return GroupEntry(
@@ -155,6 +162,18 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
         facilitators=tuple(emails),
         channels=tuple(channels),
     )
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL hides in any text of the value (a double-quoted "\\0" in YAML writes one);
+    PostgreSQL refuses it in text. The loader already bounded the nesting."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 async def import_groups(session: AsyncSession, path: Path, today: date, now) -> ImportResult:

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import LANGUAGES
-from bot.imports.problems import ImportProblem, ImportResult
+from bot.imports.problems import ImportProblem, ImportResult, excerpt
 from bot.onboarding.journeys import start_roster_journeys
 from bot.people.identity import clean_email
 from storage.models import AuditEntry, Person
@@ -89,7 +89,7 @@ def _read_row(raw: dict, line: int, file: str, problems: list[ImportProblem]) ->
     value = {k: (v or "").strip() for k, v in raw.items()}
     email = clean_email(value.get("email"))
     if not email or " " in email or len(email) > 320:
-        problems.append(ImportProblem(file, line, "email", f"{value.get('email')!r} is not an e-mail address."))
+        problems.append(ImportProblem(file, line, "email", f"{excerpt(value.get('email'))} is not an e-mail address."))
     name = value.get("name", "")
     if not name:
         problems.append(ImportProblem(file, line, "name", "the name is empty."))
@@ -103,22 +103,28 @@ def _read_row(raw: dict, line: int, file: str, problems: list[ImportProblem]) ->
             try:
                 dates[column] = date.fromisoformat(text)
             except ValueError:
-                problems.append(ImportProblem(file, line, column, f"{text!r} is not a date written as YYYY-MM-DD."))
+                problems.append(ImportProblem(file, line, column, f"{excerpt(text)} is not a date written as YYYY-MM-DD."))
     if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
         problems.append(ImportProblem(file, line, "end_date", "the end date is before the start date."))
     supervisor = value.get("supervisor_email", "")
     supervisor_email = clean_email(supervisor) if supervisor else None
+    if supervisor_email and (" " in supervisor_email or len(supervisor_email) > 320):
+        supervisor_email = None
     if supervisor and not supervisor_email:
-        problems.append(ImportProblem(file, line, "supervisor_email", f"{supervisor!r} is not an e-mail address."))
+        problems.append(ImportProblem(file, line, "supervisor_email", f"{excerpt(supervisor)} is not an e-mail address."))
     language = (value.get("language") or "en").lower()
     if language not in LANGUAGES:
-        problems.append(ImportProblem(file, line, "language", f"{language!r} is not one of {', '.join(LANGUAGES)}."))
+        problems.append(ImportProblem(file, line, "language", f"{excerpt(language)} is not one of {', '.join(LANGUAGES)}."))
     zone = value.get("timezone") or None
     if zone:
         try:
+            # A zone name is at most 64 characters (the column); a longer one would only make
+            # the zone database look for a file whose name is too long.
+            if len(zone) > 64:
+                raise ValueError(zone)
             ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(ImportProblem(file, line, "timezone", f"{zone!r} is not an IANA time zone such as America/Chicago."))
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            problems.append(ImportProblem(file, line, "timezone", f"{excerpt(zone)} is not an IANA time zone such as America/Chicago."))
     for column in ("role", "site"):
         if len(value.get(column, "")) > 100:
             problems.append(ImportProblem(file, line, column, "longer than 100 characters."))

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
@@ -176,3 +177,75 @@ async def test_property_import_is_all_or_nothing(sqlite_runtime, tmp_path, kinds
     clean = all(k in ("good", "dup") for k in kinds) and len(set(emails)) == len(emails)
     assert result.ok == clean
     assert after == (before + len(kinds) if clean else before)
+
+
+# --- hostile files: aliases, anchors, tags, and values too long to quote (issue 11) ----------
+
+ALIAS_BOMB = (
+    "groups:\n  - slug: bomb\n    name: Bomb\n    facilitators:\n"
+    '      - &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    + "".join(
+        f"      - &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+)
+
+
+def test_alias_bomb_is_refused_at_once_naming_its_line_with_small_memory(tmp_path):
+    import tracemalloc
+
+    assert ALIAS_BOMB.count("*") == 72  # nine levels of nine: 9**9 strings once expanded
+    tracemalloc.start()
+    try:
+        accepted, problems = read_groups(ALIAS_BOMB, "bomb.yml")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert accepted == [] and len(problems) == 1
+    message = str(problems[0])
+    assert message == "bomb.yml: line 5 sets an anchor (&name); anchors and aliases are not accepted, write each value out in full."
+    assert peak < 2_000_000, peak  # nothing was expanded
+
+
+@pytest.mark.parametrize(
+    "text, line, what",
+    [
+        ("groups:\n  - slug: a-b\n    name: *x\n", 3, "alias"),
+        ("groups:\n  - slug: a-b\n    description: &d Staff\n    name: Group\n", 3, "anchor"),
+        ("groups:\n  - slug: a-b\n    name: !!str Night Owls\n", 3, "tag"),
+        ("groups:\n  - slug: a-b\n    name: !shout Night Owls\n", 3, "tag"),
+        ("groups: !!python/object/apply:os.system [echo]\n", 1, "tag"),
+        ("groups:\n" + "  " * 1 + "- slug: a-b\n    tags: " + "[" * 30 + "]" * 30 + "\n", 3, "levels deep"),
+    ],
+)
+def test_anchors_aliases_tags_and_deep_nesting_are_refused_with_one_sentence(text, line, what):
+    accepted, problems = read_groups(text, "g.yml")
+    assert accepted == [] and len(problems) == 1
+    message = str(problems[0])
+    assert message.startswith(f"g.yml: line {line} ") and what in message and message.count(".") >= 1
+
+
+def test_problem_messages_quote_at_most_a_short_cut_excerpt(tmp_path):
+    long_value = "x" * 50_000
+    roster = (
+        "email,name,start_date,language,timezone,supervisor_email\n"
+        f"{long_value},Ann,{long_value},{long_value},{long_value},{long_value}\n"
+    )
+    _, problems = read_roster(roster, "r.csv")
+    assert {p.field for p in problems} >= {"email", "start_date", "language", "timezone", "supervisor_email"}
+    for problem in problems:
+        assert len(str(problem)) < 200 and long_value not in str(problem)
+    assert any("…" in str(p) for p in problems)
+    long_key = "k" * 1000  # YAML's longest plain key
+    groups = (
+        "groups:\n  - slug: a-b\n    name: Group\n"
+        f"    facilitators: [{long_value}@d.example, {{nested: [{', '.join(['[1, 2, 3]'] * 500)}]}}]\n"
+        f"    eligibility: {{{long_key}: [x]}}\n"
+        f"    channels: {{{long_key}: {{tenant: T, channel: C}}}}\n"
+        f"    {long_key}: 1\n"
+    )
+    _, problems = read_groups(groups, "g.yml")
+    assert [p.message for p in problems if p.row is None] == []
+    assert {p.field for p in problems} >= {"facilitators", "eligibility", "channels"}
+    assert len(problems) == 5
+    for problem in problems:
+        assert len(str(problem)) < 260 and long_key not in str(problem), str(problem)[:300]
