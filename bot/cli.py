@@ -131,10 +131,10 @@ def _import(kind: str, path: str) -> None:
                     await session.rollback()
                     for problem in result.problems[:50]:
                         click.echo(str(problem), err=True)
-                    more = len(result.problems) - 50
+                    more = result.problem_count - min(len(result.problems), 50)
                     if more > 0:
-                        click.echo(f"… and {more} more problems.", err=True)
-                    click.echo(f"Nothing was imported: fix the {len(result.problems)} problem(s) above and run the import again.", err=True)
+                        click.echo(f"… and {more:,} more problems.", err=True)
+                    click.echo(f"Nothing was imported: fix the {result.problem_count:,} problem(s) above and run the import again.", err=True)
                     return 1
                 await session.commit()
             click.echo(f"Imported {path}: {result.created} new, {result.updated} updated.")

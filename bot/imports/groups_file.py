@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.groups.directory import ELIGIBILITY_KEYS, JOIN_POLICIES, KINDS, search_text
 from bot.imports.plain_yaml import NotPlainYaml, load_plain
-from bot.imports.problems import ImportProblem, ImportResult, excerpt
+from bot.imports.problems import ImportProblem, ImportResult, excerpt, file_refusal
 from bot.people.identity import clean_email
 from bot.roles import FACILITATOR
 from storage.models import AuditEntry, Group, GroupChannel, Person, RoleGrant
@@ -22,6 +22,9 @@ from storage.models import AuditEntry, Group, GroupChannel, Person, RoleGrant
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 KEYS = ("slug", "name", "description", "kind", "tags", "listed", "join", "eligibility", "resources", "facilitators", "channels")
 PLATFORMS = ("slack", "teams")
+#: The largest groups file accepted (docs/import-formats.md): a district of 500 groups, each with
+#: the longest description allowed, is about 1.5 MB.
+MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -180,30 +183,49 @@ async def import_groups(session: AsyncSession, path: Path, today: date, now) -> 
     """Check the whole file, then create or update every group in it, or nothing."""
     file = str(path)
     result = ImportResult()
+    refused = file_refusal(path, file, MAX_BYTES, "a groups file")
+    if refused:
+        result.add(refused)
+        return result
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        result.problems.append(ImportProblem(file, None, None, "the file does not exist."))
-        return result
     except UnicodeDecodeError:
-        result.problems.append(ImportProblem(file, None, None, "the file is not UTF-8 text."))
+        result.add(ImportProblem(file, None, None, "the file is not UTF-8 text."))
+        return result
+    except OSError:
+        result.add(ImportProblem(file, None, None, "the file cannot be read."))
         return result
     entries, problems = read_groups(text, file)
-    result.problems.extend(problems)
-    if problems:
+    for problem in problems:
+        result.add(problem)
+    # Facilitators are looked up even when some groups had problems: every problem in one run.
+    people = await _facilitators(session, entries, file, result)
+    if not result.ok:
         return result
-    return await apply_groups(session, entries, file, today, now, result)
+    return await apply_groups(session, entries, file, today, now, result, people)
 
 
-async def apply_groups(session: AsyncSession, entries: list[GroupEntry], file: str, today: date, now, result: ImportResult | None = None) -> ImportResult:
-    result = result or ImportResult()
-    emails = {e for entry in entries for e in entry.facilitators}
-    people = dict((await session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))).all()) if emails else {}
+async def _facilitators(session: AsyncSession, entries: list[GroupEntry], file: str, result: ImportResult) -> dict[str, int]:
+    """The person id of every facilitator the entries name; a problem for each not on the roster."""
+    emails = sorted({e for entry in entries for e in entry.facilitators})
+    people: dict[str, int] = {}
+    for start in range(0, len(emails), 5_000):
+        part = emails[start : start + 5_000]
+        people.update((await session.execute(select(Person.email, Person.id).where(Person.email.in_(part)))).all())
     for entry in entries:
         for email in entry.facilitators:
             if email not in people:
-                result.problems.append(ImportProblem(file, entry.index, "facilitators", f"{email} is not in the roster; import the roster first."))
-    if result.problems:
+                result.add(ImportProblem(file, entry.index, "facilitators", f"{email} is not in the roster; import the roster first."))
+    return people
+
+
+async def apply_groups(
+    session: AsyncSession, entries: list[GroupEntry], file: str, today: date, now, result: ImportResult | None = None, people: dict[str, int] | None = None
+) -> ImportResult:
+    result = result or ImportResult()
+    if people is None:
+        people = await _facilitators(session, entries, file, result)
+    if not result.ok:
         return result
     existing = {g.slug: g for g in (await session.execute(select(Group))).scalars()}
     for entry in entries:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -225,7 +226,7 @@ def test_anchors_aliases_tags_and_deep_nesting_are_refused_with_one_sentence(tex
 
 
 def test_problem_messages_quote_at_most_a_short_cut_excerpt(tmp_path):
-    long_value = "x" * 50_000
+    long_value = "x" * 15_000
     roster = (
         "email,name,start_date,language,timezone,supervisor_email\n"
         f"{long_value},Ann,{long_value},{long_value},{long_value},{long_value}\n"
@@ -249,3 +250,95 @@ def test_problem_messages_quote_at_most_a_short_cut_excerpt(tmp_path):
     assert len(problems) == 5
     for problem in problems:
         assert len(str(problem)) < 260 and long_key not in str(problem), str(problem)[:300]
+
+
+# --- size limits, streaming, one pass of problems (issue 11, issue 12 item 8) -----------------
+
+
+async def test_files_over_the_size_limits_are_refused_from_their_size_with_one_sentence(runtime, tmp_path):
+    from bot.imports import groups_file, roster_file
+
+    for kind, name, limit, words in (("roster", "big.csv", roster_file.MAX_BYTES, "a roster may be at most 200 MB"), ("groups", "big.yml", groups_file.MAX_BYTES, "a groups file may be at most 5 MB")):
+        path = tmp_path / name
+        with path.open("wb") as f:
+            f.truncate(limit + 1)  # sparse: all NUL bytes, so reading it would give another answer
+        result = await _import(runtime, kind, path)
+        assert [str(p) for p in result.problems] == [f"{path}: the file is {limit + 1:,} bytes; {words} ({limit:,} bytes, see docs/import-formats.md)."]
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = await _import(runtime, "roster", fifo)
+    assert "not a regular file" in str(result.problems[0])
+    assert await _count(runtime, Person) == 0
+
+
+def test_roster_check_keeps_memory_constant_in_the_number_of_bad_rows(tmp_path):
+    import asyncio
+    import tracemalloc
+
+    from bot.imports.roster_file import import_roster as streamed
+
+    path = tmp_path / "wide.csv"
+    with path.open("w") as f:
+        f.write("email,name,language\n")
+        for i in range(120_000):
+            f.write(f"person{i}@district.example,Person Number {i} With A Longer Name,klingon\n")
+    size = path.stat().st_size
+    assert size > 8_000_000
+    tracemalloc.start()
+    try:
+        # Every row is bad, so the check never reaches the database: no session is needed.
+        result = asyncio.run(streamed(None, path, None, None))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.problem_count == 120_000 and len(result.problems) == 200 and result.unlisted == 119_800
+    assert peak < size / 4, (peak, size)
+
+
+async def test_every_problem_is_reported_in_one_run(runtime, tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text("email,name,language,supervisor_email\nann@district.example,Ann,xx,\nbo@district.example,Bo,en,nobody@district.example\n")
+    result = await _import(runtime, "roster", path)
+    assert [(p.row, p.field) for p in result.problems] == [(2, "language"), (3, "supervisor_email")]
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD_ROSTER)
+    assert (await _import(runtime, "roster", roster)).ok
+    groups = tmp_path / "groups.yml"
+    groups.write_text(GOOD_GROUPS + "  - slug: second\n    name: Second\n    facilitators: [stranger@district.example]\n  - slug: Bad!\n    name: Third\n")
+    result = await _import(runtime, "groups", groups)
+    assert sorted((p.row, p.field) for p in result.problems) == [(2, "facilitators"), (3, "slug")]
+    assert await _count(runtime, Group) == 0
+
+
+async def test_large_roster_is_written_in_batches_with_supervisors_named_later_in_the_file(runtime, tmp_path):
+    path = tmp_path / "staff.csv"
+    rows = 12_000  # more than two batches
+    with path.open("w") as f:
+        f.write("email,name,supervisor_email\n")
+        for i in range(rows):
+            boss = f"s{rows - 1}@district.example" if i < rows - 1 else ""
+            f.write(f"s{i}@district.example,Staff {i},{boss}\n")
+    result = await _import(runtime, "roster", path)
+    assert (result.ok, result.created, len(result.new_people)) == (True, rows, rows)
+    async with runtime.sessions() as s:
+        boss = (await s.execute(select(Person.id).where(Person.email == f"s{rows - 1}@district.example"))).scalar_one()
+        supervised = (await s.execute(select(func.count()).select_from(Person).where(Person.supervisor_id == boss))).scalar()
+    assert supervised == rows - 1
+
+
+async def test_a_roster_that_changes_between_the_check_and_the_write_writes_nothing(runtime, tmp_path, monkeypatch):
+    from bot.imports import roster_file
+
+    path = tmp_path / "staff.csv"
+    path.write_text("email,name\n" + "".join(f"p{i}@district.example,P {i}\n" for i in range(7_000)))
+    real_write = roster_file._write
+
+    async def write_then_change(session, batch, today, now, result):
+        await real_write(session, batch, today, now, result)
+        with path.open("a") as f:
+            f.write("late@district.example,Late Comer\n")
+
+    monkeypatch.setattr(roster_file, "_write", write_then_change)
+    result = await _import(runtime, "roster", path)
+    assert [str(p) for p in result.problems] == [f"{path}: the file changed while it was being imported; nothing was imported, run the import again."]
+    assert await _count(runtime, Person) == 0
