@@ -206,7 +206,8 @@ async def import_groups(session: AsyncSession, path: Path, today: date, now) -> 
 
 
 async def _facilitators(session: AsyncSession, entries: list[GroupEntry], file: str, result: ImportResult) -> dict[str, int]:
-    """The person id of every facilitator the entries name; a problem for each not on the roster."""
+    """The person id of every facilitator the entries name; a problem for each not on the roster
+    (and for each channel another group holds: what the database would refuse, said first)."""
     emails = sorted({e for entry in entries for e in entry.facilitators})
     people: dict[str, int] = {}
     for start in range(0, len(emails), 5_000):
@@ -216,7 +217,30 @@ async def _facilitators(session: AsyncSession, entries: list[GroupEntry], file: 
         for email in entry.facilitators:
             if email not in people:
                 result.add(ImportProblem(file, entry.index, "facilitators", f"{email} is not in the roster; import the roster first."))
+    await _check_channels(session, entries, file, result)
     return people
+
+
+async def _check_channels(session: AsyncSession, entries: list[GroupEntry], file: str, result: ImportResult) -> None:
+    """A channel belongs to one group: not two groups of the file, nor a group the file leaves out."""
+    first: dict[tuple[str, str, str], GroupEntry] = {}
+    for entry in entries:
+        for where in entry.channels:
+            if where in first and first[where].slug != entry.slug:
+                result.add(ImportProblem(file, entry.index, "channels", f"{where[0]} channel {excerpt(where[2])} is also the channel of group {first[where].index}."))
+            first.setdefault(where, entry)
+    if not first:
+        return
+    slugs = {entry.slug for entry in entries}
+    taken = await session.execute(
+        select(GroupChannel.platform, GroupChannel.tenant, GroupChannel.channel_id, Group.slug)
+        .join(Group, Group.id == GroupChannel.group_id)
+        .where(GroupChannel.channel_id.in_(sorted({where[2] for where in first})))
+    )
+    for platform, tenant, channel, slug in taken:
+        entry = first.get((platform, tenant, channel))
+        if entry is not None and slug not in slugs:
+            result.add(ImportProblem(file, entry.index, "channels", f"{platform} channel {excerpt(channel)} is already the channel of {slug}, which this file leaves out."))
 
 
 async def apply_groups(
@@ -228,6 +252,7 @@ async def apply_groups(
     if not result.ok:
         return result
     existing = {g.slug: g for g in (await session.execute(select(Group))).scalars()}
+    placed: list[tuple[int, tuple[tuple[str, str, str], ...]]] = []
     for entry in entries:
         group = existing.get(entry.slug)
         if group is None:
@@ -251,9 +276,12 @@ async def apply_groups(
         for person_id in sorted(current - wanted):
             await session.execute(delete(RoleGrant).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group.id, RoleGrant.person_id == person_id))
             session.add(AuditEntry(at=now, actor_id=None, action="role_revoked", group_id=group.id, subject_id=person_id, detail=f"facilitator via {Path(file).name}"))
-        await session.execute(delete(GroupChannel).where(GroupChannel.group_id == group.id))
-        for platform, tenant, channel in entry.channels:
-            session.add(GroupChannel(group_id=group.id, platform=platform, tenant=tenant, channel_id=channel))
+        placed.append((group.id, entry.channels))
+    # Channels last, every group's old ones out first: a file may move a channel between groups.
+    await session.execute(delete(GroupChannel).where(GroupChannel.group_id.in_([group_id for group_id, _ in placed])))
+    for group_id, channels in placed:
+        for platform, tenant, channel in channels:
+            session.add(GroupChannel(group_id=group_id, platform=platform, tenant=tenant, channel_id=channel))
     session.add(AuditEntry(at=now, actor_id=None, action="groups_imported", detail=f"{result.created} new, {result.updated} updated"))
     await session.flush()
     return result

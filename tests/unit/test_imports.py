@@ -342,3 +342,37 @@ async def test_a_roster_that_changes_between_the_check_and_the_write_writes_noth
     result = await _import(runtime, "roster", path)
     assert [str(p) for p in result.problems] == [f"{path}: the file changed while it was being imported; nothing was imported, run the import again."]
     assert await _count(runtime, Person) == 0
+
+
+# --- property tests of both import paths (tests/support/fuzz_imports.py; bench/fuzz.py runs more)
+
+
+@pytest.mark.parametrize("which", ["roster", "groups"])
+def test_property_hostile_import_files_are_refused_cleanly_or_imported_whole(database_url, which):
+    from tests.support import fuzz
+    from tests.support.fuzz_imports import groups_path, roster_path
+
+    path = roster_path(database_url) if which == "roster" else groups_path(database_url)
+    assert fuzz.run(path, 120).examples >= 100
+
+
+async def test_a_channel_held_by_another_group_is_a_problem_not_a_crash(runtime, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD_ROSTER)
+    assert (await _import(runtime, "roster", roster)).ok
+    groups = tmp_path / "groups.yml"
+    groups.write_text(GOOD_GROUPS)
+    assert (await _import(runtime, "groups", groups)).ok
+    other = tmp_path / "other.yml"
+    other.write_text("groups:\n  - slug: early-birds\n    name: Early Birds\n    channels:\n      slack: {tenant: T123, channel: C123}\n")
+    result = await _import(runtime, "groups", other)
+    assert [str(p) for p in result.problems] == [f"{other}, row 1, field 'channels': slack channel 'C123' is already the channel of night-owls, which this file leaves out."]
+    both = tmp_path / "both.yml"
+    both.write_text(other.read_text() + "  - slug: late-owls\n    name: Late Owls\n    channels:\n      slack: {tenant: T123, channel: C123}\n")
+    result = await _import(runtime, "groups", both)
+    assert any("is also the channel of group 1" in str(p) for p in result.problems)
+    # Moving the channel from one group to another in one file is fine.
+    moved = tmp_path / "moved.yml"
+    moved.write_text("groups:\n  - slug: early-birds\n    name: Early Birds\n    channels:\n      slack: {tenant: T123, channel: C123}\n  - slug: night-owls\n    name: Night Owls\n")
+    assert (await _import(runtime, "groups", moved)).ok
+    assert await _count(runtime, Group) == 2
