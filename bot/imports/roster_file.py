@@ -39,6 +39,8 @@ MAX_BYTES = 200 * 1024 * 1024
 #: it is refused before it is held whole in memory.
 MAX_LINE_CHARS = 100_000
 _CHUNK = 5_000
+#: Zone names already found in the zone database (a roster names a handful, 150,000 times).
+_ZONES_SEEN: set[str] = set()
 _person = Person.__table__
 
 
@@ -198,13 +200,15 @@ def _read_row(raw: dict, line: int, file: str, add: Callable[[ImportProblem], No
     if language not in LANGUAGES:
         problem("language", f"{excerpt(language)} is not one of {', '.join(LANGUAGES)}.")
     zone = value.get("timezone") or None
-    if zone:
+    if zone and zone not in _ZONES_SEEN:
         try:
             # A zone name is at most 64 characters (the column); a longer one would only make
             # the zone database look for a file whose name is too long.
             if len(zone) > 64:
                 raise ValueError(zone)
             ZoneInfo(zone)
+            if len(_ZONES_SEEN) < 1_000:
+                _ZONES_SEEN.add(zone)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             problem("timezone", f"{excerpt(zone)} is not an IANA time zone such as America/Chicago.")
     for column in ("role", "site"):
@@ -285,7 +289,7 @@ async def import_roster(session: AsyncSession, path: Path, today: date, now) -> 
         if any_supervisor and problems_now.ok and written == checked:
             with _open(path) as source:
                 lines = _Lines(source)
-                await _link_supervisors(session, _rows(lines, file, problems_now.add, _Seen()))
+                await _link_supervisors(session, lines)
                 written = lines.digest.digest()
     except (_Unreadable, OSError):
         written = b""
@@ -301,11 +305,12 @@ async def _write(session: AsyncSession, batch: list[RosterRow], today: date, now
     emails = [r.email for r in batch]
     existing = dict((await session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))).all())
     new_rows = [_values(r, today) for r in batch if r.email not in existing]
-    changed = [{"id": existing[r.email], **_values(r, today, new=False)} for r in batch if r.email in existing]
+    changed = [{"person_id": existing[r.email], **_values(r, today, new=False)} for r in batch if r.email in existing]
+    # Core statements, executed many: the ORM's bulk paths cost more per row than the database.
     if new_rows:
-        await session.execute(insert(Person), new_rows)
+        await session.execute(insert(_person), new_rows)
     if changed:
-        await session.execute(update(Person), changed)
+        await session.execute(_UPDATE, changed)
     ids = dict((await session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))).all()) if new_rows else existing
     # New staff start their onboarding journey (recent or future start dates only; see
     # bot/onboarding): one bulk statement per batch, never a query per row.
@@ -315,6 +320,7 @@ async def _write(session: AsyncSession, batch: list[RosterRow], today: date, now
     result.new_people.extend(ids[r.email] for r in batch if r.email not in existing)
 
 
+_UPDATE = update(_person).where(_person.c.id == bindparam("person_id"))
 _SUPERVISOR = _person.alias("supervisor")
 _LINK = (
     update(_person)
@@ -323,12 +329,19 @@ _LINK = (
 )
 
 
-async def _link_supervisors(session: AsyncSession, rows: Iterable[RosterRow]) -> None:
-    """Third pass, once everyone is written: each row's supervisor, by e-mail, in batches."""
+async def _link_supervisors(session: AsyncSession, lines: _Lines) -> None:
+    """Third pass, once everyone is written: each row's supervisor, by e-mail, in batches. The
+    file was checked whole (and its digest is compared after), so only two cells are read."""
+    reader = csv.reader(lines)
+    header = [h.strip().lower() for h in next(reader)]
+    email_at, supervisor_at = header.index("email"), header.index("supervisor_email")
     batch: list[dict] = []
-    for row in rows:
-        if row.supervisor_email:
-            batch.append({"row_email": row.email, "supervisor_email": row.supervisor_email})
+    for cells in reader:
+        if not cells:
+            continue
+        supervisor = clean_email(cells[supervisor_at])
+        if supervisor:
+            batch.append({"row_email": clean_email(cells[email_at]), "supervisor_email": supervisor})
             if len(batch) >= _CHUNK:
                 await session.execute(_LINK, batch)
                 batch = []
