@@ -138,6 +138,12 @@ def _import(kind: str, path: str) -> None:
                     return 1
                 await session.commit()
             click.echo(f"Imported {path}: {result.created} new, {result.updated} updated.")
+            if result.left_out:
+                from bot.catalogue import Translator, language_for
+
+                # The terminal's language (LANG=es_MX.UTF-8 reads Spanish); the count only, never who.
+                t = Translator(language_for(os.environ.get("LANG", "").split(".")[0]))
+                click.echo(t("imports.left_out_" + kind, count=f"{result.left_out:,}"))
             return 0
         finally:
             await runtime.close()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.groups.directory import ELIGIBILITY_KEYS, JOIN_POLICIES, KINDS, search_text
 from bot.imports.plain_yaml import NotPlainYaml, load_plain
 from bot.imports.problems import ImportProblem, ImportResult, excerpt, file_refusal
+from bot.people import forgotten as forget_me
 from bot.people.identity import clean_email
 from bot.roles import FACILITATOR
 from storage.models import AuditEntry, Group, GroupChannel, Person, RoleGrant
@@ -213,9 +214,14 @@ async def _facilitators(session: AsyncSession, entries: list[GroupEntry], file: 
     for start in range(0, len(emails), 5_000):
         part = emails[start : start + 5_000]
         people.update((await session.execute(select(Person.email, Person.id).where(Person.email.in_(part)))).all())
+    forgotten = await forget_me.keep_out(session)
     for entry in entries:
         for email in entry.facilitators:
-            if email not in people:
+            if email in people:
+                continue
+            if forgotten(email):
+                result.left_out += 1  # they ran forget-me: no grant, and nobody named
+            else:
                 result.add(ImportProblem(file, entry.index, "facilitators", f"{email} is not in the roster; import the roster first."))
     await _check_channels(session, entries, file, result)
     return people
@@ -269,7 +275,7 @@ async def apply_groups(
         current = set(
             (await session.execute(select(RoleGrant.person_id).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group.id))).scalars()
         )
-        wanted = {people[e] for e in entry.facilitators}
+        wanted = {people[e] for e in entry.facilitators if e in people}
         for person_id in sorted(wanted - current):
             session.add(RoleGrant(person_id=person_id, role=FACILITATOR, group_id=group.id, granted_on=today))
             session.add(AuditEntry(at=now, actor_id=None, action="role_granted", group_id=group.id, subject_id=person_id, detail=f"facilitator via {Path(file).name}"))

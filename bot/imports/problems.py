@@ -54,6 +54,9 @@ class ImportResult:
     new_people: list[int] = field(default_factory=list)
     #: Problems found beyond MAX_LISTED_PROBLEMS: counted, not kept.
     unlisted: int = 0
+    #: Rows (roster) or facilitator grants (groups) left out because the person ran forget-me
+    #: (bot/people/forgotten.py): a count, never who.
+    left_out: int = 0
 
     def add(self, problem: ImportProblem) -> None:
         if len(self.problems) < MAX_LISTED_PROBLEMS:

@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalogue import LANGUAGES
 from bot.imports.problems import ImportProblem, ImportResult, excerpt, file_refusal
 from bot.onboarding.journeys import start_roster_journeys
+from bot.people import forgotten as forget_me
 from bot.people.identity import clean_email
 from storage.models import AuditEntry, Person
 
@@ -100,10 +101,19 @@ class _Seen:
     emails: dict[str, int] = field(default_factory=dict)
     supervisors: dict[str, int] = field(default_factory=dict)
     rows: int = 0
+    #: Valid rows of people who ran forget-me, left out (bot/people/forgotten.py).
+    left_out: int = 0
 
 
-def _rows(lines: Iterable[str], file: str, add: Callable[[ImportProblem], None], seen: _Seen) -> Iterator[RosterRow]:
-    """Every valid row of the file, in order; each problem goes to `add`. Raises _Unreadable."""
+def _nobody(email: str) -> bool:
+    return False
+
+
+def _rows(
+    lines: Iterable[str], file: str, add: Callable[[ImportProblem], None], seen: _Seen, forgotten: Callable[[str], bool] = _nobody
+) -> Iterator[RosterRow]:
+    """Every valid row of the file, in order; each problem goes to `add`. Rows of people who ran
+    forget-me are counted and left out, and a supervisor who did is no one's. Raises _Unreadable."""
     reader = csv.DictReader(lines)
     try:
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -135,6 +145,11 @@ def _rows(lines: Iterable[str], file: str, add: Callable[[ImportProblem], None],
             row = _read_row(raw, line, file, add)
             if row is None:
                 continue
+            if forgotten(row.email):
+                seen.left_out += 1
+                continue
+            if row.supervisor_email and forgotten(row.supervisor_email):
+                row = replace(row, supervisor_email=None)
             first = seen.emails.get(row.email)
             if first is not None:
                 add(ImportProblem(file, line, "email", f"{row.email} appears again (first on row {first})."))
@@ -245,10 +260,11 @@ async def import_roster(session: AsyncSession, path: Path, today: date, now) -> 
         return result
     # First pass: every problem of every row, nothing written.
     seen = _Seen()
+    forgotten = await forget_me.keep_out(session)
     try:
         with _open(path) as source:
             lines = _Lines(source)
-            for _ in _rows(lines, file, result.add, seen):
+            for _ in _rows(lines, file, result.add, seen, forgotten):
                 pass
             checked = lines.digest.digest()
     except _Unreadable as exc:
@@ -268,6 +284,7 @@ async def import_roster(session: AsyncSession, path: Path, today: date, now) -> 
             result.add(ImportProblem(file, seen.supervisors[email], "supervisor_email", f"{email} is neither in this roster nor already known."))
     if not result.ok:
         return result
+    result.left_out = seen.left_out
     del seen  # the second pass needs none of it
     # Second pass: write in batches, all in the caller's transaction.
     changed_meanwhile = ImportProblem(file, None, None, "the file changed while it was being imported; nothing was imported, run the import again.")
@@ -277,7 +294,7 @@ async def import_roster(session: AsyncSession, path: Path, today: date, now) -> 
         with _open(path) as source:
             lines = _Lines(source)
             batch: list[RosterRow] = []
-            for row in _rows(lines, file, problems_now.add, _Seen()):
+            for row in _rows(lines, file, problems_now.add, _Seen(), forgotten):
                 any_supervisor = any_supervisor or row.supervisor_email is not None
                 batch.append(row)
                 if len(batch) >= _CHUNK:
@@ -296,7 +313,8 @@ async def import_roster(session: AsyncSession, path: Path, today: date, now) -> 
     if not problems_now.ok or written != checked:
         result.add(changed_meanwhile)
         return result
-    session.add(AuditEntry(at=now, actor_id=None, action="roster_imported", detail=f"{result.created} new, {result.updated} updated"))
+    left_out = f", {result.left_out} left out (forget-me)" if result.left_out else ""
+    session.add(AuditEntry(at=now, actor_id=None, action="roster_imported", detail=f"{result.created} new, {result.updated} updated{left_out}"))
     return result
 
 
