@@ -271,11 +271,8 @@ async def test_files_over_the_size_limits_are_refused_from_their_size_with_one_s
     assert await _count(runtime, Person) == 0
 
 
-def test_roster_check_keeps_memory_constant_in_the_number_of_bad_rows(tmp_path):
-    import asyncio
+async def test_roster_check_keeps_memory_constant_in_the_number_of_bad_rows(sqlite_runtime, tmp_path):
     import tracemalloc
-
-    from bot.imports.roster_file import import_roster as streamed
 
     path = tmp_path / "wide.csv"
     with path.open("w") as f:
@@ -284,13 +281,14 @@ def test_roster_check_keeps_memory_constant_in_the_number_of_bad_rows(tmp_path):
             f.write(f"person{i}@district.example,Person Number {i} With A Longer Name,klingon\n")
     size = path.stat().st_size
     assert size > 8_000_000
-    tracemalloc.start()
-    try:
-        # Every row is bad, so the check never reaches the database: no session is needed.
-        result = asyncio.run(streamed(None, path, None, None))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    async with sqlite_runtime.sessions() as session:
+        tracemalloc.start()
+        try:
+            # Every row is bad, so the check is all the import does.
+            result = await import_roster(session, path, sqlite_runtime.today(), sqlite_runtime.now())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
     assert result.problem_count == 120_000 and len(result.problems) == 200 and result.unlisted == 119_800
     assert peak < size / 4, (peak, size)
 
