@@ -355,8 +355,8 @@ async def _link_supervisors(session: AsyncSession, lines: _Lines) -> None:
     email_at, supervisor_at = header.index("email"), header.index("supervisor_email")
     batch: list[dict] = []
     for cells in reader:
-        if not cells:
-            continue
+        if len(cells) <= max(email_at, supervisor_at):
+            continue  # a short row (the checked pass read its missing cells as empty): no supervisor
         supervisor = clean_email(cells[supervisor_at])
         if supervisor:
             batch.append({"row_email": clean_email(cells[email_at]), "supervisor_email": supervisor})

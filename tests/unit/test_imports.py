@@ -374,3 +374,13 @@ async def test_a_channel_held_by_another_group_is_a_problem_not_a_crash(runtime,
     moved.write_text("groups:\n  - slug: early-birds\n    name: Early Birds\n    channels:\n      slack: {tenant: T123, channel: C123}\n  - slug: night-owls\n    name: Night Owls\n")
     assert (await _import(runtime, "groups", moved)).ok
     assert await _count(runtime, Group) == 2
+
+
+async def test_rows_shorter_than_the_header_read_as_empty_cells_when_supervisors_are_linked(runtime, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("email,name,supervisor_email\nboss@district.example,Boss\nann@district.example,Ann,boss@district.example\n")
+    result = await _import(runtime, "roster", path)
+    assert (result.ok, result.created) == (True, 2)
+    async with runtime.sessions() as s:
+        ann = (await s.execute(select(Person).where(Person.email == "ann@district.example"))).scalar_one()
+        assert ann.supervisor_id is not None
