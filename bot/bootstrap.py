@@ -147,9 +147,10 @@ async def chat(runtime: Runtime, who: str, roles: tuple[str, ...] = (), out: Tex
         out.write(f"You are {name}. Type `help` to start, `quit` to leave.\n\n")
     console = ConsoleChat(runtime.bot.handle, actor, profile, out=out, prompt="you> " if interactive else "")
     # What waited for this person because nobody could reach them can now be shown here.
-    async with runtime.sessions() as session:
-        await requeue_unreachable(session, person_id, runtime.now())
-        await session.commit()
+    if person_id is not None:  # None: someone who ran forget-me, asked first (bot/people/known_again.py)
+        async with runtime.sessions() as session:
+            await requeue_unreachable(session, person_id, runtime.now())
+            await session.commit()
     # Slack and Teams are left to `serve`, should it share this database.
     dispatcher = Dispatcher(runtime.sessions, {"console": ConsoleGateway(console)}, runtime.clock, elsewhere=("slack", "teams"))
     scheduler = Scheduler(runtime.sessions, runtime.settings, dispatcher, runtime.clock)

@@ -181,13 +181,19 @@ def _import(kind: str, path: str) -> None:
                     await session.rollback()
                     for problem in result.problems[:50]:
                         click.echo(str(problem), err=True)
-                    more = len(result.problems) - 50
+                    more = result.problem_count - min(len(result.problems), 50)
                     if more > 0:
-                        click.echo(f"… and {more} more problems.", err=True)
-                    click.echo(f"Nothing was imported: fix the {len(result.problems)} problem(s) above and run the import again.", err=True)
+                        click.echo(f"… and {more:,} more problems.", err=True)
+                    click.echo(f"Nothing was imported: fix the {result.problem_count:,} problem(s) above and run the import again.", err=True)
                     return 1
                 await session.commit()
             click.echo(f"Imported {path}: {result.created} new, {result.updated} updated.")
+            if result.left_out:
+                from bot.catalogue import Translator, language_for
+
+                # The terminal's language (LANG=es_MX.UTF-8 reads Spanish); the count only, never who.
+                t = Translator(language_for(os.environ.get("LANG", "").split(".")[0]))
+                click.echo(t("imports.left_out_" + kind, count=f"{result.left_out:,}"))
             return 0
         finally:
             await runtime.close()

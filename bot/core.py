@@ -116,8 +116,9 @@ class Bot:
             return []
         return matching(options, one_line(query))
 
-    async def ensure_person(self, actor: UserRef, profile: Profile | None) -> int:
-        """The person behind `actor`, created on first contact; returns their id."""
+    async def ensure_person(self, actor: UserRef, profile: Profile | None) -> int | None:
+        """The person behind `actor`, created on first contact; returns their id (None for someone
+        who ran forget-me: nothing is stored until they say they want to be known again)."""
         async with self.sessions() as session:
             today = self.clock().astimezone(self.settings.timezone).date()
             person = await identify(session, actor, profile, profile.locale if profile else None, today)
@@ -255,6 +256,11 @@ class Bot:
         now = self.clock()
         today = now.astimezone(self.settings.timezone).date()
         found = await identify_with_roles(session, inbound.actor, inbound.profile, inbound.locale, today)
+        if found.forgotten_email is not None:
+            # Someone who ran forget-me: asked whether to be known again, nothing stored before.
+            from bot.people.known_again import answer as forgotten_answer
+
+            return await forgotten_answer(session, inbound, found, today)
         person = found.person
         if found.changed:
             # Whatever identifying the person wrote is committed on its own, so the action that

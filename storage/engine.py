@@ -49,6 +49,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # command writes; NORMAL sync is durable in WAL mode at a fraction of the cost.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    # What is deleted is overwritten, not left in free pages: forget-me leaves no copy of the
+    # person in the database file (docs/privacy.md).
+    cur.execute("PRAGMA secure_delete=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")

@@ -13,7 +13,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.groups.directory import ELIGIBILITY_KEYS, JOIN_POLICIES, KINDS, search_text
-from bot.imports.problems import ImportProblem, ImportResult
+from bot.imports.plain_yaml import NotPlainYaml, load_plain
+from bot.imports.problems import ImportProblem, ImportResult, excerpt, file_refusal
+from bot.people import forgotten as forget_me
 from bot.people.identity import clean_email
 from bot.roles import FACILITATOR
 from storage.models import AuditEntry, Group, GroupChannel, Person, RoleGrant
@@ -21,6 +23,9 @@ from storage.models import AuditEntry, Group, GroupChannel, Person, RoleGrant
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 KEYS = ("slug", "name", "description", "kind", "tags", "listed", "join", "eligibility", "resources", "facilitators", "channels")
 PLATFORMS = ("slack", "teams")
+#: The largest groups file accepted (docs/import-formats.md): a district of 500 groups, each with
+#: the longest description allowed, is about 1.5 MB.
+MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,9 @@ class GroupEntry:
 def read_groups(text: str, file: str) -> tuple[list[GroupEntry], list[ImportProblem]]:
     """Parse and check every group; nothing is written here. Rows are numbered from 1."""
     try:
-        data = yaml.safe_load(text)
+        data = load_plain(text)
+    except NotPlainYaml as exc:
+        return [], [ImportProblem(file, None, None, exc.sentence)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" near line {mark.line + 1}" if mark else ""
@@ -59,7 +66,7 @@ def read_groups(text: str, file: str) -> tuple[list[GroupEntry], list[ImportProb
         if entry is None:
             continue
         if entry.slug in seen:
-            problems.append(ImportProblem(file, index, "slug", f"{entry.slug!r} is used again (first by group {seen[entry.slug]})."))
+            problems.append(ImportProblem(file, index, "slug", f"{excerpt(entry.slug)} is used again (first by group {seen[entry.slug]})."))
             continue
         seen[entry.slug] = index
         entries.append(entry)
@@ -104,7 +111,7 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
         eligibility = {}
     for key, value in eligibility.items():
         if key not in ELIGIBILITY_KEYS:
-            problem("eligibility", f"unknown rule {key!r}; rules are {', '.join(ELIGIBILITY_KEYS)}.")
+            problem("eligibility", f"unknown rule {excerpt(key)}; rules are {', '.join(ELIGIBILITY_KEYS)}.")
         elif key == "started_within_days":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 problem("eligibility", "started_within_days must be a whole number of days.")
@@ -123,8 +130,8 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
     else:
         for value in facilitators:
             email = clean_email(value if isinstance(value, str) else None)
-            if not email:
-                problem("facilitators", f"{value!r} is not an e-mail address.")
+            if not email or len(email) > 320 or any(c.isspace() for c in email):
+                problem("facilitators", f"{excerpt(value)} is not an e-mail address.")
             else:
                 emails.append(email)
     channels: list[tuple[str, str, str]] = []
@@ -134,11 +141,15 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
     else:
         for platform, where in raw_channels.items():
             if platform not in PLATFORMS:
-                problem("channels", f"unknown platform {platform!r}; use slack or teams.")
+                problem("channels", f"unknown platform {excerpt(platform)}; use slack or teams.")
             elif not isinstance(where, dict) or not isinstance(where.get("channel"), str) or not isinstance(where.get("tenant"), str):
                 problem("channels", f"{platform} needs `tenant` (workspace/tenant id) and `channel` (channel id).")
+            elif not where["tenant"].strip() or len(where["tenant"]) > 100 or not where["channel"].strip() or len(where["channel"]) > 200:
+                problem("channels", f"{platform}: `tenant` must be 1–100 characters and `channel` 1–200.")
             else:
                 channels.append((platform, where["tenant"], where["channel"]))
+    if _holds_nul(raw):
+        problem(None, "a value holds a NUL character (\\0); remove it.")
     if len(problems) > before:
         return None
     return GroupEntry(
@@ -157,36 +168,97 @@ def _read_entry(raw: Any, index: int, file: str, problems: list[ImportProblem]) 
     )
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL hides in any text of the value (a double-quoted "\\0" in YAML writes one);
+    PostgreSQL refuses it in text. The loader already bounded the nesting."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 async def import_groups(session: AsyncSession, path: Path, today: date, now) -> ImportResult:
     """Check the whole file, then create or update every group in it, or nothing."""
     file = str(path)
     result = ImportResult()
+    refused = file_refusal(path, file, MAX_BYTES, "a groups file")
+    if refused:
+        result.add(refused)
+        return result
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        result.problems.append(ImportProblem(file, None, None, "the file does not exist."))
-        return result
     except UnicodeDecodeError:
-        result.problems.append(ImportProblem(file, None, None, "the file is not UTF-8 text."))
+        result.add(ImportProblem(file, None, None, "the file is not UTF-8 text."))
+        return result
+    except OSError:
+        result.add(ImportProblem(file, None, None, "the file cannot be read."))
         return result
     entries, problems = read_groups(text, file)
-    result.problems.extend(problems)
-    if problems:
+    for problem in problems:
+        result.add(problem)
+    # Facilitators are looked up even when some groups had problems: every problem in one run.
+    people = await _facilitators(session, entries, file, result)
+    if not result.ok:
         return result
-    return await apply_groups(session, entries, file, today, now, result)
+    return await apply_groups(session, entries, file, today, now, result, people)
 
 
-async def apply_groups(session: AsyncSession, entries: list[GroupEntry], file: str, today: date, now, result: ImportResult | None = None) -> ImportResult:
-    result = result or ImportResult()
-    emails = {e for entry in entries for e in entry.facilitators}
-    people = dict((await session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))).all()) if emails else {}
+async def _facilitators(session: AsyncSession, entries: list[GroupEntry], file: str, result: ImportResult) -> dict[str, int]:
+    """The person id of every facilitator the entries name; a problem for each not on the roster
+    (and for each channel another group holds: what the database would refuse, said first)."""
+    emails = sorted({e for entry in entries for e in entry.facilitators})
+    people: dict[str, int] = {}
+    for start in range(0, len(emails), 5_000):
+        part = emails[start : start + 5_000]
+        people.update((await session.execute(select(Person.email, Person.id).where(Person.email.in_(part)))).all())
+    forgotten = await forget_me.keep_out(session)
     for entry in entries:
         for email in entry.facilitators:
-            if email not in people:
-                result.problems.append(ImportProblem(file, entry.index, "facilitators", f"{email} is not in the roster; import the roster first."))
-    if result.problems:
+            if email in people:
+                continue
+            if forgotten(email):
+                result.left_out += 1  # they ran forget-me: no grant, and nobody named
+            else:
+                result.add(ImportProblem(file, entry.index, "facilitators", f"{email} is not in the roster; import the roster first."))
+    await _check_channels(session, entries, file, result)
+    return people
+
+
+async def _check_channels(session: AsyncSession, entries: list[GroupEntry], file: str, result: ImportResult) -> None:
+    """A channel belongs to one group: not two groups of the file, nor a group the file leaves out."""
+    first: dict[tuple[str, str, str], GroupEntry] = {}
+    for entry in entries:
+        for where in entry.channels:
+            if where in first and first[where].slug != entry.slug:
+                result.add(ImportProblem(file, entry.index, "channels", f"{where[0]} channel {excerpt(where[2])} is also the channel of group {first[where].index}."))
+            first.setdefault(where, entry)
+    if not first:
+        return
+    slugs = {entry.slug for entry in entries}
+    taken = await session.execute(
+        select(GroupChannel.platform, GroupChannel.tenant, GroupChannel.channel_id, Group.slug)
+        .join(Group, Group.id == GroupChannel.group_id)
+        .where(GroupChannel.channel_id.in_(sorted({where[2] for where in first})))
+    )
+    for platform, tenant, channel, slug in taken:
+        entry = first.get((platform, tenant, channel))
+        if entry is not None and slug not in slugs:
+            result.add(ImportProblem(file, entry.index, "channels", f"{platform} channel {excerpt(channel)} is already the channel of {slug}, which this file leaves out."))
+
+
+async def apply_groups(
+    session: AsyncSession, entries: list[GroupEntry], file: str, today: date, now, result: ImportResult | None = None, people: dict[str, int] | None = None
+) -> ImportResult:
+    result = result or ImportResult()
+    if people is None:
+        people = await _facilitators(session, entries, file, result)
+    if not result.ok:
         return result
     existing = {g.slug: g for g in (await session.execute(select(Group))).scalars()}
+    placed: list[tuple[int, tuple[tuple[str, str, str], ...]]] = []
     for entry in entries:
         group = existing.get(entry.slug)
         if group is None:
@@ -203,16 +275,19 @@ async def apply_groups(session: AsyncSession, entries: list[GroupEntry], file: s
         current = set(
             (await session.execute(select(RoleGrant.person_id).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group.id))).scalars()
         )
-        wanted = {people[e] for e in entry.facilitators}
+        wanted = {people[e] for e in entry.facilitators if e in people}
         for person_id in sorted(wanted - current):
             session.add(RoleGrant(person_id=person_id, role=FACILITATOR, group_id=group.id, granted_on=today))
             session.add(AuditEntry(at=now, actor_id=None, action="role_granted", group_id=group.id, subject_id=person_id, detail=f"facilitator via {Path(file).name}"))
         for person_id in sorted(current - wanted):
             await session.execute(delete(RoleGrant).where(RoleGrant.role == FACILITATOR, RoleGrant.group_id == group.id, RoleGrant.person_id == person_id))
             session.add(AuditEntry(at=now, actor_id=None, action="role_revoked", group_id=group.id, subject_id=person_id, detail=f"facilitator via {Path(file).name}"))
-        await session.execute(delete(GroupChannel).where(GroupChannel.group_id == group.id))
-        for platform, tenant, channel in entry.channels:
-            session.add(GroupChannel(group_id=group.id, platform=platform, tenant=tenant, channel_id=channel))
+        placed.append((group.id, entry.channels))
+    # Channels last, every group's old ones out first: a file may move a channel between groups.
+    await session.execute(delete(GroupChannel).where(GroupChannel.group_id.in_([group_id for group_id, _ in placed])))
+    for group_id, channels in placed:
+        for platform, tenant, channel in channels:
+            session.add(GroupChannel(group_id=group_id, platform=platform, tenant=tenant, channel_id=channel))
     session.add(AuditEntry(at=now, actor_id=None, action="groups_imported", detail=f"{result.created} new, {result.updated} updated"))
     await session.flush()
     return result

@@ -1,27 +1,48 @@
-"""The staff roster CSV: who works in the district, where, since when, and for whom."""
+"""The staff roster CSV: who works in the district, where, since when, and for whom.
+
+The file is read as a stream, row by row, so a district's whole staff costs the same memory as a
+handful of rows (only the set of e-mails seen is kept, to find repeats). All or nothing holds
+across the passes: the first reads every row and collects every problem; only a file without one
+is read again and written, in batches inside the caller's one transaction; and a file that
+changed between the passes is a problem too, so the caller rolls back.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import LANGUAGES
-from bot.imports.problems import ImportProblem, ImportResult
+from bot.imports.problems import ImportProblem, ImportResult, excerpt, file_refusal
 from bot.onboarding.journeys import start_roster_journeys
+from bot.people import forgotten as forget_me
 from bot.people.identity import clean_email
 from storage.models import AuditEntry, Person
 
 REQUIRED = ("email", "name")
 COLUMNS = ("email", "name", "role", "site", "start_date", "end_date", "supervisor_email", "language", "timezone")
 MAX_ROWS = 500_000
+#: The largest roster accepted (docs/import-formats.md): 150,000 rows fit even at the longest
+#: value every column allows (about 1,150 bytes a row, 173 MB), and a typical export of 150,000
+#: rows is 15–25 MB. Checked from the file's size before a byte is read.
+MAX_BYTES = 200 * 1024 * 1024
+#: A longer physical line is not a roster row (the longest legal row is about 1,150 characters):
+#: it is refused before it is held whole in memory.
+MAX_LINE_CHARS = 100_000
 _CHUNK = 5_000
+#: Zone names already found in the zone database (a roster names a handful, 150,000 times).
+_ZONES_SEEN: set[str] = set()
+_person = Person.__table__
 
 
 @dataclass(frozen=True)
@@ -38,63 +59,141 @@ class RosterRow:
     timezone: str | None
 
 
-def read_roster(text: str, file: str) -> tuple[list[RosterRow], list[ImportProblem]]:
-    """Parse and check every row; nothing is written here."""
-    problems: list[ImportProblem] = []
-    rows: list[RosterRow] = []
-    if "\x00" in text:
-        return [], [ImportProblem(file, None, None, "the file is not text (it contains NUL bytes); save it as CSV (UTF-8).")]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+class _Unreadable(Exception):
+    """The file cannot be read on as CSV text: `sentence` says why, at physical line `line`."""
+
+    def __init__(self, sentence: str, line: int | None) -> None:
+        super().__init__(sentence)
+        self.sentence, self.line = sentence, line
+
+
+class _Lines:
+    """The physical lines of an open text file, one at a time, each at most MAX_LINE_CHARS;
+    NUL bytes refused; a running digest of what was read, to compare one pass with the next."""
+
+    def __init__(self, source: IO[str]) -> None:
+        self.source = source
+        self.count = 0
+        self.digest = hashlib.sha256()
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            try:
+                line = self.source.readline(MAX_LINE_CHARS + 1)
+            except UnicodeDecodeError:
+                raise _Unreadable("the file is not UTF-8 text; save it as CSV (UTF-8).", self.count + 1) from None
+            if not line:
+                return
+            self.count += 1
+            if len(line) > MAX_LINE_CHARS:
+                raise _Unreadable(f"this line is longer than {MAX_LINE_CHARS:,} characters; a roster row is far shorter.", self.count)
+            if "\x00" in line:
+                raise _Unreadable("the file is not text (it contains NUL bytes); save it as CSV (UTF-8).", self.count)
+            self.digest.update(line.encode("utf-8"))
+            yield line
+
+
+@dataclass
+class _Seen:
+    """What the checking pass keeps: the e-mails of the file (to find repeats and supervisors)
+    and, per supervisor named, the first row naming them."""
+
+    emails: dict[str, int] = field(default_factory=dict)
+    supervisors: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+    #: Valid rows of people who ran forget-me, left out (bot/people/forgotten.py).
+    left_out: int = 0
+
+
+def _nobody(email: str) -> bool:
+    return False
+
+
+def _rows(
+    lines: Iterable[str], file: str, add: Callable[[ImportProblem], None], seen: _Seen, forgotten: Callable[[str], bool] = _nobody
+) -> Iterator[RosterRow]:
+    """Every valid row of the file, in order; each problem goes to `add`. Rows of people who ran
+    forget-me are counted and left out, and a supervisor who did is no one's. Raises _Unreadable."""
+    reader = csv.DictReader(lines)
     try:
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
     except csv.Error as exc:
-        return [], [ImportProblem(file, 1, None, f"the header line is not valid CSV ({exc}).")]
+        add(ImportProblem(file, 1, None, f"the header line is not valid CSV ({exc})."))
+        return
     if not header:
-        return [], [ImportProblem(file, None, None, "the file is empty; the first line must name the columns: " + ", ".join(COLUMNS) + ".")]
+        add(ImportProblem(file, None, None, "the file is empty; the first line must name the columns: " + ", ".join(COLUMNS) + "."))
+        return
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        return [], [ImportProblem(file, 1, None, f"the header has no {', '.join(missing)} column; columns are {', '.join(COLUMNS)}.")]
+        add(ImportProblem(file, 1, None, f"the header has no {', '.join(missing)} column; columns are {', '.join(COLUMNS)}."))
+        return
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
-        return [], [ImportProblem(file, 1, unknown[0], f"unknown column; columns are {', '.join(COLUMNS)}.")]
+        add(ImportProblem(file, 1, unknown[0], f"unknown column; columns are {', '.join(COLUMNS)}."))
+        return
     reader.fieldnames = header
-    seen: dict[str, int] = {}
     try:
         for raw in reader:
             line = reader.line_num
-            if len(rows) >= MAX_ROWS:
-                problems.append(ImportProblem(file, line, None, f"the roster has more than {MAX_ROWS:,} rows; split it."))
-                break
+            if seen.rows >= MAX_ROWS:
+                add(ImportProblem(file, line, None, f"the roster has more than {MAX_ROWS:,} rows; split it."))
+                return
+            seen.rows += 1
             if None in raw:
-                problems.append(ImportProblem(file, line, None, f"this row has more values than the header has columns ({len(header)})."))
+                add(ImportProblem(file, line, None, f"this row has more values than the header has columns ({len(header)})."))
                 continue
-            row = _read_row(raw, line, file, problems)
+            row = _read_row(raw, line, file, add)
             if row is None:
                 continue
-            if row.email in seen:
-                problems.append(ImportProblem(file, line, "email", f"{row.email} appears again (first on row {seen[row.email]})."))
+            if forgotten(row.email):
+                seen.left_out += 1
                 continue
-            seen[row.email] = line
-            rows.append(row)
+            if row.supervisor_email and forgotten(row.supervisor_email):
+                row = replace(row, supervisor_email=None)
+            first = seen.emails.get(row.email)
+            if first is not None:
+                add(ImportProblem(file, line, "email", f"{row.email} appears again (first on row {first})."))
+                continue
+            seen.emails[row.email] = line
+            if row.supervisor_email:
+                if row.supervisor_email == row.email:
+                    add(ImportProblem(file, line, "supervisor_email", "a person cannot be their own supervisor."))
+                    continue
+                seen.supervisors.setdefault(row.supervisor_email, line)
+            yield row
     except csv.Error as exc:
-        problems.append(ImportProblem(file, reader.line_num, None, f"this line is not valid CSV ({exc})."))
-    for row in rows:
-        if row.supervisor_email == row.email:
-            problems.append(ImportProblem(file, row.line, "supervisor_email", "a person cannot be their own supervisor."))
-    return rows, problems
+        add(ImportProblem(file, reader.line_num, None, f"this line is not valid CSV ({exc})."))
 
 
-def _read_row(raw: dict, line: int, file: str, problems: list[ImportProblem]) -> RosterRow | None:
-    before = len(problems)
+def read_roster(text: str, file: str) -> tuple[list[RosterRow], list[ImportProblem]]:
+    """Parse and check every row of a roster held as text; nothing is written here."""
+    result = ImportResult()
+    lines = _Lines(io.StringIO(text, newline=""))
+    try:
+        rows = list(_rows(lines, file, result.add, _Seen()))
+    except _Unreadable as exc:
+        result.add(ImportProblem(file, exc.line, None, exc.sentence))
+        rows = []
+    return rows, result.problems
+
+
+def _read_row(raw: dict, line: int, file: str, add: Callable[[ImportProblem], None]) -> RosterRow | None:
+    found = 0
+
+    def problem(field_name: str, message: str) -> None:
+        nonlocal found
+        found += 1
+        add(ImportProblem(file, line, field_name, message))
+
     value = {k: (v or "").strip() for k, v in raw.items()}
     email = clean_email(value.get("email"))
     if not email or " " in email or len(email) > 320:
-        problems.append(ImportProblem(file, line, "email", f"{value.get('email')!r} is not an e-mail address."))
+        problem("email", f"{excerpt(value.get('email'))} is not an e-mail address.")
     name = value.get("name", "")
     if not name:
-        problems.append(ImportProblem(file, line, "name", "the name is empty."))
+        problem("name", "the name is empty.")
     elif len(name) > 200:
-        problems.append(ImportProblem(file, line, "name", f"the name is {len(name)} characters; the limit is 200."))
+        problem("name", f"the name is {len(name)} characters; the limit is 200.")
     dates = {}
     for column in ("start_date", "end_date"):
         text = value.get(column, "")
@@ -103,26 +202,34 @@ def _read_row(raw: dict, line: int, file: str, problems: list[ImportProblem]) ->
             try:
                 dates[column] = date.fromisoformat(text)
             except ValueError:
-                problems.append(ImportProblem(file, line, column, f"{text!r} is not a date written as YYYY-MM-DD."))
+                problem(column, f"{excerpt(text)} is not a date written as YYYY-MM-DD.")
     if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
-        problems.append(ImportProblem(file, line, "end_date", "the end date is before the start date."))
+        problem("end_date", "the end date is before the start date.")
     supervisor = value.get("supervisor_email", "")
     supervisor_email = clean_email(supervisor) if supervisor else None
+    if supervisor_email and (" " in supervisor_email or len(supervisor_email) > 320):
+        supervisor_email = None
     if supervisor and not supervisor_email:
-        problems.append(ImportProblem(file, line, "supervisor_email", f"{supervisor!r} is not an e-mail address."))
+        problem("supervisor_email", f"{excerpt(supervisor)} is not an e-mail address.")
     language = (value.get("language") or "en").lower()
     if language not in LANGUAGES:
-        problems.append(ImportProblem(file, line, "language", f"{language!r} is not one of {', '.join(LANGUAGES)}."))
+        problem("language", f"{excerpt(language)} is not one of {', '.join(LANGUAGES)}.")
     zone = value.get("timezone") or None
-    if zone:
+    if zone and zone not in _ZONES_SEEN:
         try:
+            # A zone name is at most 64 characters (the column); a longer one would only make
+            # the zone database look for a file whose name is too long.
+            if len(zone) > 64:
+                raise ValueError(zone)
             ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(ImportProblem(file, line, "timezone", f"{zone!r} is not an IANA time zone such as America/Chicago."))
+            if len(_ZONES_SEEN) < 1_000:
+                _ZONES_SEEN.add(zone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            problem("timezone", f"{excerpt(zone)} is not an IANA time zone such as America/Chicago.")
     for column in ("role", "site"):
         if len(value.get(column, "")) > 100:
-            problems.append(ImportProblem(file, line, column, "longer than 100 characters."))
-    if len(problems) > before:
+            problem(column, "longer than 100 characters.")
+    if found:
         return None
     return RosterRow(
         line=line,
@@ -138,46 +245,126 @@ def _read_row(raw: dict, line: int, file: str, problems: list[ImportProblem]) ->
     )
 
 
+def _open(path: Path) -> IO[str]:
+    return path.open(encoding="utf-8-sig", newline="")
+
+
 async def import_roster(session: AsyncSession, path: Path, today: date, now) -> ImportResult:
-    """Check the whole file, then write all of it in the caller's transaction, or nothing."""
+    """Check the whole file, then write all of it in the caller's transaction, or nothing: when
+    the result has problems, the caller rolls back (something may have been written)."""
     file = str(path)
     result = ImportResult()
+    refused = file_refusal(path, file, MAX_BYTES, "a roster")
+    if refused:
+        result.add(refused)
+        return result
+    # First pass: every problem of every row, nothing written.
+    seen = _Seen()
+    forgotten = await forget_me.keep_out(session)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        result.problems.append(ImportProblem(file, None, None, "the file does not exist."))
+        with _open(path) as source:
+            lines = _Lines(source)
+            for _ in _rows(lines, file, result.add, seen, forgotten):
+                pass
+            checked = lines.digest.digest()
+    except _Unreadable as exc:
+        result.add(ImportProblem(file, exc.line, None, exc.sentence))
+    except OSError:
+        result.add(ImportProblem(file, None, None, "the file cannot be read."))
         return result
-    except UnicodeDecodeError:
-        result.problems.append(ImportProblem(file, None, None, "the file is not UTF-8 text; save it as CSV (UTF-8)."))
+    # Supervisors named but not in the file must be known already (checked even when rows had
+    # problems, so every problem is reported in one run).
+    outside = sorted(s for s in seen.supervisors if s not in seen.emails)
+    known: set[str] = set()
+    for start in range(0, len(outside), _CHUNK):
+        part = outside[start : start + _CHUNK]
+        known.update((await session.execute(select(Person.email).where(Person.email.in_(part)))).scalars())
+    for email in outside:
+        if email not in known:
+            result.add(ImportProblem(file, seen.supervisors[email], "supervisor_email", f"{email} is neither in this roster nor already known."))
+    if not result.ok:
         return result
-    rows, problems = read_roster(text, file)
-    result.problems.extend(problems)
-    if result.problems:
+    result.left_out = seen.left_out
+    del seen  # the second pass needs none of it
+    # Second pass: write in batches, all in the caller's transaction.
+    changed_meanwhile = ImportProblem(file, None, None, "the file changed while it was being imported; nothing was imported, run the import again.")
+    problems_now = ImportResult()
+    any_supervisor = False
+    try:
+        with _open(path) as source:
+            lines = _Lines(source)
+            batch: list[RosterRow] = []
+            for row in _rows(lines, file, problems_now.add, _Seen(), forgotten):
+                any_supervisor = any_supervisor or row.supervisor_email is not None
+                batch.append(row)
+                if len(batch) >= _CHUNK:
+                    await _write(session, batch, today, now, result)
+                    batch = []
+            if batch:
+                await _write(session, batch, today, now, result)
+            written = lines.digest.digest()
+        if any_supervisor and problems_now.ok and written == checked:
+            with _open(path) as source:
+                lines = _Lines(source)
+                await _link_supervisors(session, lines)
+                written = lines.digest.digest()
+    except (_Unreadable, OSError):
+        written = b""
+    if not problems_now.ok or written != checked:
+        result.add(changed_meanwhile)
         return result
-    existing = dict((await session.execute(select(Person.email, Person.id).where(Person.email.is_not(None)))).all())
-    in_file = {r.email for r in rows}
-    for row in rows:
-        if row.supervisor_email and row.supervisor_email not in in_file and row.supervisor_email not in existing:
-            result.problems.append(ImportProblem(file, row.line, "supervisor_email", f"{row.supervisor_email} is neither in this roster nor already known."))
-    if result.problems:
-        return result
-    new_rows = [_values(r, today) for r in rows if r.email not in existing]
-    changed = [{"id": existing[r.email], **_values(r, today, new=False)} for r in rows if r.email in existing]
-    for start in range(0, len(new_rows), _CHUNK):
-        await session.execute(insert(Person), new_rows[start : start + _CHUNK])
-    for start in range(0, len(changed), _CHUNK):
-        await session.execute(update(Person), changed[start : start + _CHUNK])
-    ids = dict((await session.execute(select(Person.email, Person.id).where(Person.email.is_not(None)))).all())
-    supervised = [{"id": ids[r.email], "supervisor_id": ids[r.supervisor_email]} for r in rows if r.supervisor_email]
-    for start in range(0, len(supervised), _CHUNK):
-        await session.execute(update(Person), supervised[start : start + _CHUNK])
-    # New staff start their onboarding journey (recent or future start dates only; see
-    # bot/onboarding): one bulk statement per chunk, never a query per row.
-    await start_roster_journeys(session, [(ids[r.email], r.start_date) for r in rows if r.start_date is not None], today, now)
-    result.created, result.updated = len(new_rows), len(changed)
-    result.new_people = [ids[r.email] for r in rows if r.email not in existing]
-    session.add(AuditEntry(at=now, actor_id=None, action="roster_imported", detail=f"{result.created} new, {result.updated} updated"))
+    left_out = f", {result.left_out} left out (forget-me)" if result.left_out else ""
+    session.add(AuditEntry(at=now, actor_id=None, action="roster_imported", detail=f"{result.created} new, {result.updated} updated{left_out}"))
     return result
+
+
+async def _write(session: AsyncSession, batch: list[RosterRow], today: date, now, result: ImportResult) -> None:
+    """One batch of valid rows: new people inserted, known ones updated, journeys started."""
+    emails = [r.email for r in batch]
+    existing = dict((await session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))).all())
+    new_rows = [_values(r, today) for r in batch if r.email not in existing]
+    changed = [{"person_id": existing[r.email], **_values(r, today, new=False)} for r in batch if r.email in existing]
+    # Core statements, executed many: the ORM's bulk paths cost more per row than the database.
+    if new_rows:
+        await session.execute(insert(_person), new_rows)
+    if changed:
+        await session.execute(_UPDATE, changed)
+    ids = dict((await session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))).all()) if new_rows else existing
+    # New staff start their onboarding journey (recent or future start dates only; see
+    # bot/onboarding): one bulk statement per batch, never a query per row.
+    await start_roster_journeys(session, [(ids[r.email], r.start_date) for r in batch if r.start_date is not None], today, now)
+    result.created += len(new_rows)
+    result.updated += len(changed)
+    result.new_people.extend(ids[r.email] for r in batch if r.email not in existing)
+
+
+_UPDATE = update(_person).where(_person.c.id == bindparam("person_id"))
+_SUPERVISOR = _person.alias("supervisor")
+_LINK = (
+    update(_person)
+    .where(_person.c.email == bindparam("row_email"))
+    .values(supervisor_id=select(_SUPERVISOR.c.id).where(_SUPERVISOR.c.email == bindparam("supervisor_email")).scalar_subquery())
+)
+
+
+async def _link_supervisors(session: AsyncSession, lines: _Lines) -> None:
+    """Third pass, once everyone is written: each row's supervisor, by e-mail, in batches. The
+    file was checked whole (and its digest is compared after), so only two cells are read."""
+    reader = csv.reader(lines)
+    header = [h.strip().lower() for h in next(reader)]
+    email_at, supervisor_at = header.index("email"), header.index("supervisor_email")
+    batch: list[dict] = []
+    for cells in reader:
+        if len(cells) <= max(email_at, supervisor_at):
+            continue  # a short row (the checked pass read its missing cells as empty): no supervisor
+        supervisor = clean_email(cells[supervisor_at])
+        if supervisor:
+            batch.append({"row_email": clean_email(cells[email_at]), "supervisor_email": supervisor})
+            if len(batch) >= _CHUNK:
+                await session.execute(_LINK, batch)
+                batch = []
+    if batch:
+        await session.execute(_LINK, batch)
 
 
 def _values(row: RosterRow, today: date, new: bool = True) -> dict:

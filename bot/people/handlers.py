@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select, update
 from bot import outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
-from bot.people import records
+from bot.people import forgotten, records
 from bot.people.commands import Answer, ChangeSettings, ForgetMe, Privacy, PrivacyExport, ShowSettings
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, File, Reply
@@ -209,6 +209,9 @@ async def forget(session, person_id: int) -> None:
     for group_id in active:
         await session.execute(update(Group).where(Group.id == group_id).values(active_count=Group.active_count - 1))
     await outbox.forget_recipient(session, person_id)
+    # Only a keyed hash of the e-mail stays, so no later import brings them back (SPEC §4.7).
+    email = (await session.execute(select(Person.email).where(Person.id == person_id))).scalar_one_or_none()
+    await forgotten.remember(session, email)
     # The rows that point at the person cascade or are set to NULL by foreign keys; deleting
     # through Core (not the ORM) keeps that in the database, where it holds for every table.
     await session.execute(delete(Person).where(Person.id == person_id))

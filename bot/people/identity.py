@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import language_for
 from bot.config import District
+from bot.people import forgotten
 from bot.roles import Roles
 from bot.types import Option, Profile, UserRef
 from storage.models import Person, PlatformLink, RoleGrant
@@ -35,6 +36,9 @@ class Identified:
     #: The cache generation read in the same statement as the person (None on a first contact):
     #: what this turn reads is at least as new as this (bot/groups/cache.py).
     generation: Generation | None = None
+    #: Someone who ran forget-me, talking again: `person` is not stored (no id) and nothing was
+    #: written; the bot asks them whether they want to be known again (bot/people/known_again.py).
+    forgotten_email: str | None = None
 
 
 # Someone already known and their role grants, in one round trip: every request starts here.
@@ -80,11 +84,16 @@ async def identify_with_roles(session: AsyncSession, actor: UserRef, profile: Pr
         changed = False
         if profile and profile.email and person.email is None:
             email = clean_email(profile.email)
-            if email and not await _email_taken(session, email):
+            if email and not await _email_taken(session, email) and not await forgotten.is_forgotten(session, email):
                 person.email = email
                 await session.flush()
                 changed = True
         return Identified(person, roles, changed, generation)
+    email = clean_email(profile.email if profile else None)
+    if email and await forgotten.is_forgotten(session, email):
+        # They asked to be forgotten: nothing is stored until they confirm (see known_again).
+        stranger = Person(name="", email=None, language=language_for(locale or (profile.locale if profile else None)), timezone=None, dm_ok=False, nudges_ok=False)
+        return Identified(stranger, Roles(), False, None, forgotten_email=email)
     person = await _first_contact(session, actor, profile, locale, today)
     # Someone already on the roster (found by e-mail) may have been given roles before.
     grants = await session.execute(_ROLES, {"person_id": person.id})

@@ -4,6 +4,7 @@ from storage.models.announcements import Announcement
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.concerns import Concern, ConcernMessage
+from storage.models.forgotten import ForgottenEmail, InstallationSecret
 from storage.models.groups import Group, GroupChannel, Membership
 from storage.models.intros import IntroAvoid, IntroOptIn, IntroPair, IntroPairMember, IntroRound
 from storage.models.meetings import Meeting, MeetingSkip, NudgeHorizon, NudgePlan, Rsvp
@@ -20,8 +21,10 @@ __all__ = [
     "Base",
     "Concern",
     "ConcernMessage",
+    "ForgottenEmail",
     "Group",
     "GroupChannel",
+    "InstallationSecret",
     "IntroAvoid",
     "IntroOptIn",
     "IntroPair",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
@@ -176,3 +178,209 @@ async def test_property_import_is_all_or_nothing(sqlite_runtime, tmp_path, kinds
     clean = all(k in ("good", "dup") for k in kinds) and len(set(emails)) == len(emails)
     assert result.ok == clean
     assert after == (before + len(kinds) if clean else before)
+
+
+# --- hostile files: aliases, anchors, tags, and values too long to quote (issue 11) ----------
+
+ALIAS_BOMB = (
+    "groups:\n  - slug: bomb\n    name: Bomb\n    facilitators:\n"
+    '      - &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    + "".join(
+        f"      - &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+)
+
+
+def test_alias_bomb_is_refused_at_once_naming_its_line_with_small_memory(tmp_path):
+    import tracemalloc
+
+    assert ALIAS_BOMB.count("*") == 72  # nine levels of nine: 9**9 strings once expanded
+    tracemalloc.start()
+    try:
+        accepted, problems = read_groups(ALIAS_BOMB, "bomb.yml")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert accepted == [] and len(problems) == 1
+    message = str(problems[0])
+    assert message == "bomb.yml: line 5 sets an anchor (&name); anchors and aliases are not accepted, write each value out in full."
+    assert peak < 2_000_000, peak  # nothing was expanded
+
+
+@pytest.mark.parametrize(
+    "text, line, what",
+    [
+        ("groups:\n  - slug: a-b\n    name: *x\n", 3, "alias"),
+        ("groups:\n  - slug: a-b\n    description: &d Staff\n    name: Group\n", 3, "anchor"),
+        ("groups:\n  - slug: a-b\n    name: !!str Night Owls\n", 3, "tag"),
+        ("groups:\n  - slug: a-b\n    name: !shout Night Owls\n", 3, "tag"),
+        ("groups: !!python/object/apply:os.system [echo]\n", 1, "tag"),
+        ("groups:\n" + "  " * 1 + "- slug: a-b\n    tags: " + "[" * 30 + "]" * 30 + "\n", 3, "levels deep"),
+    ],
+)
+def test_anchors_aliases_tags_and_deep_nesting_are_refused_with_one_sentence(text, line, what):
+    accepted, problems = read_groups(text, "g.yml")
+    assert accepted == [] and len(problems) == 1
+    message = str(problems[0])
+    assert message.startswith(f"g.yml: line {line} ") and what in message and message.count(".") >= 1
+
+
+def test_problem_messages_quote_at_most_a_short_cut_excerpt(tmp_path):
+    long_value = "x" * 15_000
+    roster = (
+        "email,name,start_date,language,timezone,supervisor_email\n"
+        f"{long_value},Ann,{long_value},{long_value},{long_value},{long_value}\n"
+    )
+    _, problems = read_roster(roster, "r.csv")
+    assert {p.field for p in problems} >= {"email", "start_date", "language", "timezone", "supervisor_email"}
+    for problem in problems:
+        assert len(str(problem)) < 200 and long_value not in str(problem)
+    assert any("…" in str(p) for p in problems)
+    long_key = "k" * 1000  # YAML's longest plain key
+    groups = (
+        "groups:\n  - slug: a-b\n    name: Group\n"
+        f"    facilitators: [{long_value}@d.example, {{nested: [{', '.join(['[1, 2, 3]'] * 500)}]}}]\n"
+        f"    eligibility: {{{long_key}: [x]}}\n"
+        f"    channels: {{{long_key}: {{tenant: T, channel: C}}}}\n"
+        f"    {long_key}: 1\n"
+    )
+    _, problems = read_groups(groups, "g.yml")
+    assert [p.message for p in problems if p.row is None] == []
+    assert {p.field for p in problems} >= {"facilitators", "eligibility", "channels"}
+    assert len(problems) == 5
+    for problem in problems:
+        assert len(str(problem)) < 260 and long_key not in str(problem), str(problem)[:300]
+
+
+# --- size limits, streaming, one pass of problems (issue 11, issue 12 item 8) -----------------
+
+
+async def test_files_over_the_size_limits_are_refused_from_their_size_with_one_sentence(runtime, tmp_path):
+    from bot.imports import groups_file, roster_file
+
+    for kind, name, limit, words in (("roster", "big.csv", roster_file.MAX_BYTES, "a roster may be at most 200 MB"), ("groups", "big.yml", groups_file.MAX_BYTES, "a groups file may be at most 5 MB")):
+        path = tmp_path / name
+        with path.open("wb") as f:
+            f.truncate(limit + 1)  # sparse: all NUL bytes, so reading it would give another answer
+        result = await _import(runtime, kind, path)
+        assert [str(p) for p in result.problems] == [f"{path}: the file is {limit + 1:,} bytes; {words} ({limit:,} bytes, see docs/import-formats.md)."]
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = await _import(runtime, "roster", fifo)
+    assert "not a regular file" in str(result.problems[0])
+    assert await _count(runtime, Person) == 0
+
+
+async def test_roster_check_keeps_memory_constant_in_the_number_of_bad_rows(sqlite_runtime, tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "wide.csv"
+    with path.open("w") as f:
+        f.write("email,name,language\n")
+        for i in range(120_000):
+            f.write(f"person{i}@district.example,Person Number {i} With A Longer Name,klingon\n")
+    size = path.stat().st_size
+    assert size > 8_000_000
+    async with sqlite_runtime.sessions() as session:
+        tracemalloc.start()
+        try:
+            # Every row is bad, so the check is all the import does.
+            result = await import_roster(session, path, sqlite_runtime.today(), sqlite_runtime.now())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert result.problem_count == 120_000 and len(result.problems) == 200 and result.unlisted == 119_800
+    assert peak < size / 4, (peak, size)
+
+
+async def test_every_problem_is_reported_in_one_run(runtime, tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text("email,name,language,supervisor_email\nann@district.example,Ann,xx,\nbo@district.example,Bo,en,nobody@district.example\n")
+    result = await _import(runtime, "roster", path)
+    assert [(p.row, p.field) for p in result.problems] == [(2, "language"), (3, "supervisor_email")]
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD_ROSTER)
+    assert (await _import(runtime, "roster", roster)).ok
+    groups = tmp_path / "groups.yml"
+    groups.write_text(GOOD_GROUPS + "  - slug: second\n    name: Second\n    facilitators: [stranger@district.example]\n  - slug: Bad!\n    name: Third\n")
+    result = await _import(runtime, "groups", groups)
+    assert sorted((p.row, p.field) for p in result.problems) == [(2, "facilitators"), (3, "slug")]
+    assert await _count(runtime, Group) == 0
+
+
+async def test_large_roster_is_written_in_batches_with_supervisors_named_later_in_the_file(runtime, tmp_path):
+    path = tmp_path / "staff.csv"
+    rows = 12_000  # more than two batches
+    with path.open("w") as f:
+        f.write("email,name,supervisor_email\n")
+        for i in range(rows):
+            boss = f"s{rows - 1}@district.example" if i < rows - 1 else ""
+            f.write(f"s{i}@district.example,Staff {i},{boss}\n")
+    result = await _import(runtime, "roster", path)
+    assert (result.ok, result.created, len(result.new_people)) == (True, rows, rows)
+    async with runtime.sessions() as s:
+        boss = (await s.execute(select(Person.id).where(Person.email == f"s{rows - 1}@district.example"))).scalar_one()
+        supervised = (await s.execute(select(func.count()).select_from(Person).where(Person.supervisor_id == boss))).scalar()
+    assert supervised == rows - 1
+
+
+async def test_a_roster_that_changes_between_the_check_and_the_write_writes_nothing(runtime, tmp_path, monkeypatch):
+    from bot.imports import roster_file
+
+    path = tmp_path / "staff.csv"
+    path.write_text("email,name\n" + "".join(f"p{i}@district.example,P {i}\n" for i in range(7_000)))
+    real_write = roster_file._write
+
+    async def write_then_change(session, batch, today, now, result):
+        await real_write(session, batch, today, now, result)
+        with path.open("a") as f:
+            f.write("late@district.example,Late Comer\n")
+
+    monkeypatch.setattr(roster_file, "_write", write_then_change)
+    result = await _import(runtime, "roster", path)
+    assert [str(p) for p in result.problems] == [f"{path}: the file changed while it was being imported; nothing was imported, run the import again."]
+    assert await _count(runtime, Person) == 0
+
+
+# --- property tests of both import paths (tests/support/fuzz_imports.py; bench/fuzz.py runs more)
+
+
+@pytest.mark.parametrize("which", ["roster", "groups"])
+def test_property_hostile_import_files_are_refused_cleanly_or_imported_whole(database_url, which):
+    from tests.support import fuzz
+    from tests.support.fuzz_imports import groups_path, roster_path
+
+    path = roster_path(database_url) if which == "roster" else groups_path(database_url)
+    assert fuzz.run(path, 120).examples >= 100
+
+
+async def test_a_channel_held_by_another_group_is_a_problem_not_a_crash(runtime, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD_ROSTER)
+    assert (await _import(runtime, "roster", roster)).ok
+    groups = tmp_path / "groups.yml"
+    groups.write_text(GOOD_GROUPS)
+    assert (await _import(runtime, "groups", groups)).ok
+    other = tmp_path / "other.yml"
+    other.write_text("groups:\n  - slug: early-birds\n    name: Early Birds\n    channels:\n      slack: {tenant: T123, channel: C123}\n")
+    result = await _import(runtime, "groups", other)
+    assert [str(p) for p in result.problems] == [f"{other}, row 1, field 'channels': slack channel 'C123' is already the channel of night-owls, which this file leaves out."]
+    both = tmp_path / "both.yml"
+    both.write_text(other.read_text() + "  - slug: late-owls\n    name: Late Owls\n    channels:\n      slack: {tenant: T123, channel: C123}\n")
+    result = await _import(runtime, "groups", both)
+    assert any("is also the channel of group 1" in str(p) for p in result.problems)
+    # Moving the channel from one group to another in one file is fine.
+    moved = tmp_path / "moved.yml"
+    moved.write_text("groups:\n  - slug: early-birds\n    name: Early Birds\n    channels:\n      slack: {tenant: T123, channel: C123}\n  - slug: night-owls\n    name: Night Owls\n")
+    assert (await _import(runtime, "groups", moved)).ok
+    assert await _count(runtime, Group) == 2
+
+
+async def test_rows_shorter_than_the_header_read_as_empty_cells_when_supervisors_are_linked(runtime, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("email,name,supervisor_email\nboss@district.example,Boss\nann@district.example,Ann,boss@district.example\n")
+    result = await _import(runtime, "roster", path)
+    assert (result.ok, result.created) == (True, 2)
+    async with runtime.sessions() as s:
+        ann = (await s.execute(select(Person).where(Person.email == "ann@district.example"))).scalar_one()
+        assert ann.supervisor_id is not None

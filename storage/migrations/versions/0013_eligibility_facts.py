@@ -3,7 +3,7 @@ a listing offers only the groups a person may join, so a process keeps those fac
 the person is (bot/groups/cache.py `Known`) and must see them change.
 
 Revision ID: 0013_eligibility_facts
-Revises: 0011_slack_revoked
+Revises: 0012_forgotten
 Create Date: 2026-12-06 21:30:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0013_eligibility_facts'
-down_revision = '0011_slack_revoked'
+down_revision = '0012_forgotten'
 branch_labels = None
 depends_on = None
 
