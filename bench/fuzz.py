@@ -6,7 +6,8 @@
 
 The suite runs the same paths with a modest number of examples; this runs them long enough to
 find what a short run misses. Each path prints its name, the examples run and the time they
-took, and the run stops at the first broken promise with the smallest payload that breaks it.
+took; a path whose promise breaks is marked broken in the table, the smallest payload that
+breaks it is printed after it, and the exit status is 1.
 Record the figures in docs/benchmarks.md.
 """
 
@@ -46,10 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()}, {args.examples:,} examples per path", flush=True)
     print("| input path | examples | seconds | examples/s |")
     print("|---|---|---|---|")
+    broken: list[tuple[str, BaseException]] = []
     for path in chosen:
-        result = fuzz.run(path, args.examples)
+        try:
+            result = fuzz.run(path, args.examples)
+        except Exception as exc:  # noqa: BLE001 - the smallest failing payload, shown after the table
+            broken.append((path.name, exc))
+            print(f"| {path.name} | broken | — | — |", flush=True)
+            continue
         print(f"| {result.name} | {result.examples:,} | {result.seconds:.1f} | {result.examples / result.seconds:,.0f} |", flush=True)
-    return 0
+    for name, exc in broken:
+        print(f"\n{name}: {type(exc).__name__}\n{exc}", file=sys.stderr)
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":
