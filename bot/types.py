@@ -158,6 +158,11 @@ class Reply:
     ephemeral: bool = True
     refused: bool = False
     file: File | None = None
+    #: Set on an answer that must not stay in a chat's history (a case code, the DEI office's
+    #: replies): the command that opens it again, with nothing secret in it. A platform that
+    #: keeps chat history shows such an answer only in a dialog it opens with this command
+    #: (Teams); Slack shows it in its modal, the console in the terminal.
+    dialog: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready form, for the outbox."""
@@ -173,6 +178,7 @@ class Reply:
             ephemeral=data.get("ephemeral", True),
             refused=data.get("refused", False),
             file=_file_from(data["file"]) if data.get("file") else None,
+            dialog=data.get("dialog", ""),
         )
 
 

@@ -16,6 +16,8 @@ NO_TENANT = "local"
 #: Keys the rendered Action.Submit buttons and forms put in their `data`.
 ACTION_KEY, VALUE_KEY = "action_id", "value"
 FORM_KEY, CONTEXT_KEY, LISTS_KEY = "form_id", "context", "lists"
+#: A button that opens a dialog (adapters/teams/dialogs.py): its value is the command filling it.
+DIALOG_ACTION = "teams.dialog"
 #: Prefix of every rendered input's id, so an input name can never collide with the keys above.
 INPUT_PREFIX = "in."
 

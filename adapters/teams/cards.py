@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from adapters.teams.activity import ACTION_KEY, CONTEXT_KEY, FORM_KEY, INPUT_PREFIX, LISTS_KEY, VALUE_KEY
+from adapters.teams.activity import ACTION_KEY, CONTEXT_KEY, DIALOG_ACTION, FORM_KEY, INPUT_PREFIX, LISTS_KEY, VALUE_KEY
 from adapters.teams.connector import Encoded, wire_json
 from adapters.teams.search import searched_input, spec_of, step_one
 from bot.catalogue import Translator
@@ -286,6 +286,9 @@ def _button(button: Button, skip_inputs: bool = False) -> dict[str, Any]:
         "title": button.label,
         "data": {ACTION_KEY: button.action_id, VALUE_KEY: button.value},
     }
+    if button.action_id == DIALOG_ACTION:
+        # Teams opens a dialog and sends this data in a task/fetch invoke, not a message.
+        action["data"]["msteams"] = {"type": "task/fetch"}
     if button.style in _STYLES:
         action["style"] = _STYLES[button.style]
     if skip_inputs:

@@ -21,14 +21,14 @@ from botbuilder.schema import (
 
 from adapters.teams import activity as read
 from adapters.teams.adapter import CHANNEL_ID, RAW_ACTIVITY, TeamsAdapter, to_activity
-from adapters.teams import search
+from adapters.teams import dialogs, search
 from adapters.teams.cards import ADAPTIVE_CARD, fallback_text, fits, messages
 from adapters.teams.connector import ConnectorError
 from adapters.teams.members import MemberDirectory
 from adapters.teams.references import PersonalReference, ReferenceBook, SharedConversation
 from bot.catalogue import Translator, language_for
 from bot.home import PERSON_APPEARED
-from bot.types import Inbound, Option, Reply, UserRef
+from bot.types import Action, FormSubmission, Inbound, Option, Reply, UserRef
 
 Handle = Callable[[Inbound], Awaitable[Reply]]
 #: The core's `Bot.suggest`: the options of a form's long list matching what was typed.
@@ -51,6 +51,8 @@ class TeamsTurns(ActivityHandler):
         await self._exchange(turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name in (dialogs.FETCH, dialogs.SUBMIT):
+            return await self._dialog(turn_context)
         if turn_context.activity.name != "adaptiveCard/action":
             return self._not_handled(turn_context)
         reply = await self._exchange(turn_context, answer=False)
@@ -65,8 +67,36 @@ class TeamsTurns(ActivityHandler):
             await self._answer(turn_context, read.user_ref(read.tenant_of(body), read.member_of(body.get("from"))), reply)
         return _invoke_answer("application/vnd.microsoft.activity.message", "")
 
+    async def _dialog(self, turn_context: TurnContext) -> InvokeResponse:
+        """A dialog opened by an opener's button (task/fetch), or a card in it submitted
+        (task/submit): the answer is the dialog's next card, and nothing is posted to the chat."""
+        body = _raw(turn_context)
+        language = language_for(body.get("locale"))
+        t = Translator(language)
+        member = read.member_of(body.get("from"))
+        if turn_context.activity.name == dialogs.FETCH:
+            command = dialogs.fetched_command(body.get("value"))
+            found: Action | FormSubmission | str | None = command
+        else:
+            found = read.submission(dialogs.submitted_data(body.get("value")))
+        if found is None:
+            return self._not_handled(turn_context)
+        profile = read.profile_of(member, await self._member_info(body, member), body)
+        common = dict(actor=read.user_ref(read.tenant_of(body), member), where=read.where_of(body), profile=profile, locale=body.get("locale") or None)
+        if isinstance(found, str):
+            inbound = Inbound(text=found, **common)
+        elif isinstance(found, Action):
+            inbound = Inbound(action=found, **common)
+        else:
+            inbound = Inbound(form=found, **common)
+        reply = await self._search_step(inbound, body)
+        if reply is None:
+            reply = await self.handle(inbound)
+            await self._remember(body, inbound.actor, member)
+        return InvokeResponse(status=int(HTTPStatus.OK), body=dialogs.task_answer(reply, language, t))
+
     def _not_handled(self, turn_context: TurnContext) -> InvokeResponse:
-        """An invoke the bot offers nothing for (a task module, a sign-in, a message extension):
+        """An invoke the bot offers nothing for (a sign-in, a message extension, a dialog's data not its own):
         a polite answer in the shape Teams expects, not the SDK's 501."""
         body = _raw(turn_context)
         sentence = Translator(language_for(body.get("locale")))("teams.not_handled")
@@ -115,6 +145,9 @@ class TeamsTurns(ActivityHandler):
             return stepped
         reply = await self.handle(inbound)
         await self._remember(body, inbound.actor, member)
+        if reply.dialog:
+            # Kept out of the chat's history: the chat gets a button that opens it in a dialog.
+            reply = dialogs.opener(reply, Translator(language_for(body.get("locale"))))
         if answer:
             await self._answer(turn_context, inbound.actor, reply)
         return reply

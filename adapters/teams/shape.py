@@ -71,6 +71,14 @@ def problem(body: Mapping[str, Any]) -> str | None:
             return "value.action"
         if _submission(action.get("data")):
             return "value.action.data"
+    elif kind == "invoke" and body.get("name") in ("task/fetch", "task/submit"):
+        # A dialog: {"data": what the card's Action.Submit carried, "context": the client's theme}.
+        value = body.get("value")
+        if not isinstance(value, dict):
+            return "value"
+        data = value.get("data")
+        if data is not None and (not isinstance(data, dict) or _submission(data) or not _dialog_keys(data)):
+            return "value.data"
     elif kind == "message" and body.get("value") is not None and _submission(body.get("value")):
         return "value"
     return None
@@ -188,3 +196,11 @@ def _submission(data: Any) -> bool:
         if not _text(value, TEXT_LENGTH, multiline=True) or not _text(key, SHORT_LENGTH):
             return True
     return False
+
+
+def _dialog_keys(data: dict) -> bool:
+    """Teams' own key in a dialog's data is `msteams`, an object of short strings."""
+    marker = data.get("msteams")
+    if marker is None:
+        return True
+    return isinstance(marker, dict) and len(marker) <= 10 and all(isinstance(k, str) and _optional_text(v, SHORT_LENGTH) for k, v in marker.items())

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from bot.parsing import Args, Command, Refusal, Spec
 
 FILE_FORM = "concern.file"
+#: `concern status` without a code: a form asking for it, so the code can be given where the
+#: answer is shown (Teams' dialog) rather than typed into a chat.
+STATUS_FORM = "concern.status"
+#: The commands that open a concern's answers again, with nothing secret in them (Reply.dialog).
+FILE_DIALOG = "concern"
+STATUS_DIALOG = "concern status"
 MAX_CONCERN_TEXT = 4000
 
 
@@ -18,6 +24,17 @@ class OpenConcernForm(Command):
 @dataclass(frozen=True)
 class ConcernStatus(Command):
     code: str
+
+
+@dataclass(frozen=True)
+class AskCaseCode(Command):
+    pass
+
+
+def _status(args: Args) -> Command | Refusal:
+    if not args.words:
+        return AskCaseCode()
+    return ConcernStatus("".join(args.words))
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,7 @@ def _list(args: Args) -> Command | Refusal:
 
 SPECS = (
     Spec(("concern",), lambda a: OpenConcernForm(), "help.concern"),
-    Spec(("concern", "status"), _code_only(ConcernStatus, "concern status <code>"), "help.concern_status"),
+    Spec(("concern", "status"), _status, "help.concern_status"),
     Spec(("concern", "followup"), _code_and_text(ConcernFollowup, "concern followup <code> <text>"), "help.concern_followup"),
     Spec(("concern", "list"), _list, "help.concern_list", audience="dei_office", admin_too=False),
     Spec(("concern", "view"), _code_only(ViewConcern, "concern view <reference>"), "help.concern_view", audience="dei_office", admin_too=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Mapping
 
@@ -18,8 +19,12 @@ from bot.cards import card_reply
 from bot.catalogue import DEFAULT_LANGUAGE, catalogue
 from bot.concerns.case_code import format_case_code, new_case_code, parse_case_code
 from bot.concerns.commands import (
+    FILE_DIALOG,
     FILE_FORM,
     MAX_CONCERN_TEXT,
+    STATUS_DIALOG,
+    STATUS_FORM,
+    AskCaseCode,
     CloseConcern,
     ConcernFollowup,
     ConcernStatus,
@@ -75,7 +80,12 @@ async def open_form(cmd: OpenConcernForm, turn: Turn) -> Reply:
             Input("what_happened", t("concerns.field_text"), kind="textarea", max_length=MAX_CONCERN_TEXT, hint=t("concerns.text_hint", limit=MAX_CONCERN_TEXT)),
         ),
     )
-    return card_reply(Card(title=t("concerns.form_title"), body=t("concerns.form_intro"), form=form))
+    return _confidential(card_reply(Card(title=t("concerns.form_title"), body=t("concerns.form_intro"), form=form)), FILE_DIALOG)
+
+
+def _confidential(reply: Reply, dialog: str) -> Reply:
+    """An answer kept out of chat history where a platform keeps one (Reply.dialog)."""
+    return replace(reply, dialog=dialog)
 
 
 async def submit(values: Mapping[str, Any], context: str, turn: Turn) -> Reply:
@@ -108,7 +118,8 @@ async def submit(values: Mapping[str, Any], context: str, turn: Turn) -> Reply:
         )
     )
     shown = format_case_code(code)
-    return card_reply(Card(title=t("concerns.filed_title"), body=t("concerns.filed_body", code=shown), fields=(Fact(t("concerns.field_code"), shown),)))
+    filed = card_reply(Card(title=t("concerns.filed_title"), body=t("concerns.filed_body", code=shown), fields=(Fact(t("concerns.field_code"), shown),)))
+    return _confidential(filed, FILE_DIALOG)
 
 
 #: Wrong case codes one person may type within an hour before `concern status` and `concern
@@ -167,7 +178,26 @@ async def status(cmd: ConcernStatus, turn: Turn) -> Reply:
         Fact(t("concerns.field_category"), _category_label(turn, concern.category)),
     ) + _thread(turn, messages)
     body = t("concerns.status_no_reply") if not any(m.author == "dei" for m in messages) else ""
-    return card_reply(Card(title=t("concerns.status_title"), body=body, fields=fields))
+    return _confidential(card_reply(Card(title=t("concerns.status_title"), body=body, fields=fields)), STATUS_DIALOG)
+
+
+async def ask_code(cmd: AskCaseCode, turn: Turn) -> Reply:
+    """`concern status` without a code: a form for it."""
+    t = turn.t
+    form = Form(
+        form_id=STATUS_FORM,
+        title=t("concerns.status_form_title"),
+        submit_label=t("concerns.status_form_submit"),
+        inputs=(Input("code", t("concerns.field_code"), max_length=40, hint=t("concerns.status_form_hint")),),
+    )
+    return _confidential(card_reply(Card(title=t("concerns.status_form_title"), body=t("concerns.status_form_intro"), form=form)), STATUS_DIALOG)
+
+
+async def submit_code(values: Mapping[str, Any], context: str, turn: Turn) -> Reply:
+    code = str(values.get("code") or "").strip()
+    if not code:
+        return _confidential(turn.refuse("concerns.missing_code", usage="concern status <code>"), STATUS_DIALOG)
+    return await status(ConcernStatus(code), turn)
 
 
 async def _add_message(turn: Turn, concern: Concern, author: str, text: str) -> None:
@@ -263,12 +293,13 @@ async def list_cases(cmd: ListConcerns, turn: Turn) -> Reply:
 HANDLERS = {
     OpenConcernForm: open_form,
     ConcernStatus: status,
+    AskCaseCode: ask_code,
     ConcernFollowup: followup,
     ViewConcern: view,
     ReplyConcern: reply,
     CloseConcern: close,
     ListConcerns: list_cases,
 }
-FORMS = {FILE_FORM: submit}
+FORMS = {FILE_FORM: submit, STATUS_FORM: submit_code}
 #: The concern form's site list is searched as typed where a platform cannot show it whole.
 CHOICES = {(FILE_FORM, "site"): site_options}

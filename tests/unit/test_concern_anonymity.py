@@ -150,3 +150,20 @@ async def test_property_no_filing_names_its_reporter(sqlite_runtime, tmp_path, w
     needles = [n.lower() for n in _identifiers(person, speaker.actor.user_id)]
     for table, row in await _concern_rows(sqlite_runtime):
         assert not any(n in repr(row).lower() for n in needles)
+
+
+async def test_concern_status_without_a_code_asks_for_it_in_a_form(speaker, district):
+    """`concern status` alone opens a form for the code (on Teams, in the dialog), so the code
+    need not be typed into a chat; the answer is marked to stay out of chat history."""
+    from bot.catalogue import Translator
+
+    t = Translator("en")
+    maria = speaker("maria.lopez")
+    out = await maria.console_lines("concern", "1", "", "Someone mocked the aides again.")
+    code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}", out).group(0)
+    asked = await maria.say("concern status")
+    assert asked.card is not None and asked.card.form is not None and asked.card.form.form_id == "concern.status"
+    assert asked.dialog == "concern status"
+    out = await maria.console_lines("concern status", code)
+    assert t("concerns.status_title") in out and t("concerns.status_no_reply") in out
+    assert (await maria.say(f"concern status {code}")).dialog == "concern status"

@@ -60,6 +60,34 @@ class TeamsClient:
         return [c for c in self.connector.calls[before:] if c.method != "GET"]
 
 
+    def task(self, name: str, data: dict[str, Any], sender: str = MARIA) -> dict[str, Any]:
+        """A dialog invoke as Teams posts it: {"data": the card's data and inputs, "context": theme}."""
+        activity = self.activity("invoke_card_action", sender=sender, value={"data": data, "context": {"theme": "default"}})
+        activity["name"] = name
+        return activity
+
+    async def in_dialog(self, name: str, data: dict[str, Any], sender: str = MARIA) -> tuple[Any, list]:
+        """Post a dialog invoke: what the dialog shows next, and every call the bot made meanwhile."""
+        from tests.adapters.teams.replies import in_dialog
+
+        before = len(self.connector.calls)
+        status, body = await self.post(self.task(name, data, sender))
+        assert status == 200 and isinstance(body, dict), (status, body)
+        return in_dialog(body), self.connector.calls[before:]
+
+    async def open_dialog(self, typed: str, sender: str = MARIA) -> tuple[Any, list]:
+        """Type `typed` and press the opener the chat gets: the dialog's first card, and every
+        call made (the opener first)."""
+        from bot.catalogue import Translator
+        from tests.adapters.teams.replies import buttons, card_of
+
+        [opener] = await self.say(typed, sender=sender)
+        button = buttons(card_of(opener))[Translator("en")("teams.dialog_open")]
+        assert button["data"]["msteams"] == {"type": "task/fetch"}
+        shown, calls = await self.in_dialog("task/fetch", button["data"], sender)
+        return shown, [opener] + calls
+
+
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
@@ -38,3 +39,22 @@ def elements(node: Any) -> Iterator[dict[str, Any]]:
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Action.Submit buttons by title."""
     return {e["title"]: e for e in elements(card) if e.get("type") == "Action.Submit"}
+
+
+@dataclass
+class Shown:
+    """What a dialog shows (an invoke's answer), read like a posted message by card_of/text_of."""
+
+    body: dict[str, Any]
+    conversation_id: str | None = None
+    method: str = "DIALOG"
+
+
+def in_dialog(answer: dict[str, Any]) -> Shown:
+    """The dialog's next card, or its message, from a task/fetch or task/submit answer."""
+    task = answer["task"]
+    if task["type"] == "continue":
+        card = task["value"]["card"]
+        return Shown({"attachments": [{"contentType": card["contentType"], "content": card["content"]}]})
+    assert task["type"] == "message", answer
+    return Shown({"text": task["value"]})

@@ -1,4 +1,4 @@
-"""Concerns over Teams: `concern` answers with a card form, its Action.Submit files the case, and nothing names the reporter.
+"""Concerns over Teams: `concern` opens a dialog with a card form, its submission files the case, and nothing names the reporter.
 
 SPEC §4.3 on the Teams path, over real HTTP: activities posted to /api/messages, answers to the
 fake connector. After Maria files (and follows up, and checks her case), the whole database,
@@ -54,8 +54,8 @@ async def reporter_needles(teams, district) -> list[str]:
 
 
 async def opened_form(teams) -> dict:
-    [shown] = await teams.say("concern")
-    assert shown.conversation_id == PERSONAL_CHAT and shown.body["recipient"]["id"] == MARIA
+    shown, [opener, *_] = await teams.open_dialog("concern")
+    assert opener.conversation_id == PERSONAL_CHAT and opener.body["recipient"]["id"] == MARIA
     card = card_of(shown)
     assert card is not None, "the form is an Adaptive Card"
     return card
@@ -77,12 +77,9 @@ def submission(card: dict, category: str, site: str | None, text: str) -> dict:
     return value
 
 
-async def submit(teams, card: dict, category: str, site: str | None, text: str) -> tuple[dict, list]:
-    activity = teams.activity("submit_action", value=submission(card, category, site, text))
-    before = len(teams.connector.calls)
-    status, _ = await teams.post(activity)
-    assert status == 200
-    return activity, teams.connector.calls[before:]
+async def submit(teams, card: dict, category: str, site: str | None, text: str) -> tuple[object, list]:
+    """Submit the dialog's form: what the dialog shows next, and every call the bot made."""
+    return await teams.in_dialog("task/submit", submission(card, category, site, text))
 
 
 async def concern_rows(district) -> list[tuple[str, dict]]:
@@ -105,23 +102,18 @@ async def test_concern_answers_with_a_card_form_of_category_site_and_4000_charac
 
 async def test_filing_on_teams_leaves_no_trace_of_the_reporter(teams, district, every_log):
     card = await opened_form(teams)
-    activity, calls = await submit(teams, card, "discrimination", "Jefferson High", TEXT)
-    # The code reaches the reporter: one reply, in her own chat with the bot, to her submission.
-    carrying = [c for c in calls if TEXT in json.dumps(c.body, ensure_ascii=False) or CODE.search(json.dumps(c.body or {}))]
-    assert len(carrying) == 1
-    [reply] = carrying
-    assert reply.method == "POST" and reply.conversation_id == PERSONAL_CHAT and reply.reply_to == activity["id"]
-    assert reply.body["from"]["id"] == BOT and reply.body["recipient"]["id"] == MARIA
-    code = CODE.search(text_of(reply)).group(0)
-    assert TEXT not in json.dumps(reply.body, ensure_ascii=False), "the reply does not repeat what she wrote"
-    assert [c for c in calls if c is not reply] == [], "nothing else is sent or looked up because of a filing"
+    shown, calls = await submit(teams, card, "discrimination", "Jefferson High", TEXT)
+    # The code reaches the reporter in the dialog only: the invoke's answer, no message at all.
+    code = CODE.search(text_of(shown)).group(0)
+    assert TEXT not in json.dumps(shown.body, ensure_ascii=False), "the answer does not repeat what she wrote"
+    assert calls == [], "nothing is sent or looked up because of a filing"
 
     [added] = await teams.say(f"concern followup {code} {FOLLOWUP}")
     assert added.conversation_id == PERSONAL_CHAT and text_of(added) == t("concerns.followup_added")
-    [status] = await teams.say(f"concern status {code.lower()}")
-    assert status.conversation_id == PERSONAL_CHAT and FOLLOWUP in text_of(status)
-    others = [c for c in teams.connector.calls if c.conversation_id != PERSONAL_CHAT]
-    assert not [c for c in others if any(p in json.dumps(c.body or {}, ensure_ascii=False) for p in (code, TEXT, FOLLOWUP))]
+    asked, _ = await teams.open_dialog("concern status")
+    status, calls = await teams.in_dialog("task/submit", {**buttons(card_of(asked))[t("concerns.status_form_submit")]["data"], "in.code": code.lower()})
+    assert FOLLOWUP in text_of(status) and calls == []
+    assert not [c for c in teams.connector.calls if any(p in json.dumps(c.body or {}, ensure_ascii=False) for p in (code, TEXT))]
     records = list(every_log.records)
 
     needles = await reporter_needles(teams, district)
@@ -154,13 +146,11 @@ async def test_filing_on_teams_leaves_no_trace_of_the_reporter(teams, district, 
 async def test_text_over_4000_characters_is_refused_with_its_length_and_nothing_is_stored(teams, district):
     card = await opened_form(teams)
     # Teams' client keeps to maxLength; a crafted or older client's activity may not.
-    _, calls = await submit(teams, card, "safety", None, "x" * 4001)
-    [reply] = [c for c in calls if c.method == "POST"]
+    reply, _ = await submit(teams, card, "safety", None, "x" * 4001)
     said = text_of(reply)
     assert "4001" in said and "4000" in said and not CODE.search(said)
     assert await concern_rows(district) == []
     # Exactly the limit is fine (and a site left empty may also come as "").
-    _, calls = await submit(teams, card, "safety", "", "y" * 4000)
-    [reply] = [c for c in calls if c.method == "POST"]
+    reply, _ = await submit(teams, card, "safety", "", "y" * 4000)
     assert CODE.search(text_of(reply))
     assert len(await concern_rows(district)) == 1

@@ -1,5 +1,5 @@
-"""A form works at any district size in Teams: with 154 sites the concern card no longer fits in one
-message, so its site list is asked for in two steps (type part of the name, then choose among
+"""A form works at any district size in Teams: with 154 sites the concern card (shown in a dialog,
+adapters/teams/dialogs.py) no longer fits in one message, so its site list is asked for in two steps (type part of the name, then choose among
 what matches) — never a card without inputs, never a silent cut. Every card produced is valid
 Adaptive Cards 1.5 and carries its complete text, labels and hints included, as fallbackText."""
 
@@ -55,14 +55,19 @@ async def large(district, connector):
 
 
 async def press(client: TeamsClient, value: dict) -> list:
-    before = len(client.connector.calls)
-    status, _ = await client.post(client.activity("submit_action", sender=MARIA, value=value))
-    assert status == 200
-    return [c for c in client.connector.calls[before:] if c.method != "GET"]
+    """Submit a card of the dialog: what the dialog shows next (nothing is posted to the chat)."""
+    shown, calls = await client.in_dialog("task/submit", value)
+    assert [c for c in calls if c.method != "GET"] == []
+    return [shown]
+
+
+async def opened(client: TeamsClient) -> list:
+    shown, _ = await client.open_dialog("concern")
+    return [shown]
 
 
 async def test_a_154_site_district_files_a_concern_at_any_site_in_two_steps(large, district, schema):
-    [shown] = await large.say("concern", sender=MARIA)
+    [shown] = await opened(large)
     first = card_of(shown)
     assert first is not None, "a card with inputs, not a text"
     valid(schema, first)
@@ -98,7 +103,7 @@ async def test_a_154_site_district_files_a_concern_at_any_site_in_two_steps(larg
 
 
 async def test_finding_nothing_or_leaving_the_site_out_says_so(large, district, schema):
-    [shown] = await large.say("concern", sender=MARIA)
+    [shown] = await opened(large)
     find = buttons(card_of(shown))[t("teams.find_button")]
     [none] = await press(large, {**find["data"], "in.query": "zzzz"})
     assert t("teams.find_none", query="zzzz") in text_of(none) and "in.query" in inputs_of(card_of(none))
@@ -115,7 +120,7 @@ async def test_finding_nothing_or_leaving_the_site_out_says_so(large, district, 
 
 
 async def test_a_forged_search_step_shows_nothing_it_should_not(large, district):
-    [shown] = await large.say("concern", sender=MARIA)
+    [shown] = await opened(large)
     find = buttons(card_of(shown))[t("teams.find_button")]
     for context in ("not json", json.dumps({"f": "concern.file"}), "[]", json.dumps({"f": FIND_FORM, "t": "", "s": "", "c": "", "n": "x", "h": ["", ""], "i": []})):
         [answer] = await press(large, {**find["data"], "context": context, "in.query": "lincoln"})
