@@ -303,6 +303,10 @@ def build_web_app(runtime: Runtime, scheduler=None):
     add_readiness(app, readiness, runtime.metrics)
     if runtime.settings.metrics and runtime.settings.metrics_port is None:
         add_metrics(app, runtime.metrics, runtime.sessions, runtime.clock)
+    if runtime.settings.public_url:
+        from bot.people import export_links
+
+        export_links.attach(app, runtime)
     for attach in _platform_attachers():
         attach(app, runtime)
     return app

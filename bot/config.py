@@ -86,6 +86,9 @@ class Settings:
     metrics_port: int | None = None
     #: `text` (the default) or `json`: one JSON object per log line (`AFFINITY_LOG_FORMAT`).
     log_format: str = "text"
+    #: The address people reach `serve` at (`AFFINITY_PUBLIC_URL`, e.g. https://affinity.example.org):
+    #: `privacy export` on Teams answers with a short-lived link under it. Empty: no link is made.
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -147,6 +150,9 @@ class Settings:
         log_format = env.get("AFFINITY_LOG_FORMAT", "").strip().lower() or "text"
         if log_format not in ("text", "json"):
             raise ConfigError(f"AFFINITY_LOG_FORMAT must be text or json, not {log_format!r}.")
+        public_url = env.get("AFFINITY_PUBLIC_URL", "").strip().rstrip("/")
+        if public_url and not (public_url.startswith(("https://", "http://")) and "?" not in public_url and "#" not in public_url and len(public_url) <= 200):
+            raise ConfigError(f"AFFINITY_PUBLIC_URL must be the https:// address people reach the bot at, such as https://affinity.example.org, not {public_url!r}.")
         config_path = env.get("AFFINITY_CONFIG", "").strip() or None
         district = load_district(Path(config_path)) if config_path else District()
         return cls(
@@ -170,6 +176,7 @@ class Settings:
             metrics=metrics_text == "1",
             metrics_port=int(metrics_port_text) if metrics_port_text else None,
             log_format=log_format,
+            public_url=public_url,
         )
 
 

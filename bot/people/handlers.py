@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import delete, func, select, update
 
 from bot import outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
-from bot.people import forgotten, records
+from bot.people import export_links, forgotten, records
 from bot.people.commands import Answer, ChangeSettings, ForgetMe, Privacy, PrivacyExport, ShowSettings
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, File, Reply
@@ -148,15 +150,21 @@ async def _mentoring_profile(turn: Turn) -> str:
     return " · ".join(said)
 
 
-#: Where the bot cannot hand a person a file yet: Teams needs a download the bot does not serve yet
-#: (docs/privacy.md says so); the export is refused there rather than promised.
+#: Where the bot cannot hand a person a file: Teams gets a short-lived signed link instead
+#: (bot/people/export_links.py), shown only in a dialog; without AFFINITY_PUBLIC_URL, none.
 PLATFORMS_WITHOUT_FILES = frozenset({"teams"})
+EXPORT_DIALOG = "privacy export"
 
 
 async def privacy_export(cmd: PrivacyExport, turn: Turn) -> Reply:
     """The person's own records as a JSON file (bot/people/records.py), never anyone else's."""
     if turn.inbound.actor.platform in PLATFORMS_WITHOUT_FILES:
-        return turn.refuse("privacy.export_no_files")
+        if not turn.settings.public_url:
+            return turn.refuse("privacy.export_no_files")
+        token = await export_links.issue(turn.session, turn.person.id, turn.now)
+        url = export_links.link(turn.settings.public_url, token)
+        card = Card(title=turn.t("privacy.export_link_title"), body=turn.t("privacy.export_link", url=url, minutes=export_links.LINK_MINUTES))
+        return replace(card_reply(card), dialog=EXPORT_DIALOG)
     data = await records.export(turn.session, turn.person)
     content = records.export_json(data, turn.now)
     filename = f"affinity-records-{turn.today.isoformat()}.json"
