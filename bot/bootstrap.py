@@ -283,7 +283,7 @@ def build_web_app(runtime: Runtime, scheduler=None):
     when it is configured."""
     from aiohttp import web
 
-    from operations.endpoints import add_metrics, add_readiness
+    from operations.endpoints import add_export_downloads, add_metrics, add_readiness
     from operations.readiness import ReadinessCheck
 
     app = web.Application(client_max_size=1024 * 1024)
@@ -304,9 +304,7 @@ def build_web_app(runtime: Runtime, scheduler=None):
     if runtime.settings.metrics and runtime.settings.metrics_port is None:
         add_metrics(app, runtime.metrics, runtime.sessions, runtime.clock)
     if runtime.settings.public_url:
-        from bot.people import export_links
-
-        export_links.attach(app, runtime)
+        add_export_downloads(app, runtime)
     for attach in _platform_attachers():
         attach(app, runtime)
     return app

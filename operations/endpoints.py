@@ -63,3 +63,29 @@ def metrics_app(metrics: Metrics, sessions: async_sessionmaker[AsyncSession], cl
 
 
 __all__ = ["add_metrics", "add_readiness", "metrics_app", "refresh_outbox"]
+
+
+def add_export_downloads(app: web.Application, runtime) -> None:
+    """`GET /privacy/export/<token>` (bot/people/export_links.py): the person's records as a JSON
+    download, or 404 for a token that is changed, expired or for nobody. Never logged."""
+    from bot.catalogue import Translator, language_for
+    from bot.people import export_links, records
+    from storage.models import Person
+
+    async def download(request: web.Request) -> web.Response:
+        now = runtime.now()
+        language = language_for((request.headers.get("Accept-Language") or "").split(",")[0].split(";")[0].strip() or None)
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+        async with runtime.sessions() as session:
+            person_id = await export_links.redeem(session, request.match_info["token"], now)
+            person = await session.get(Person, person_id) if person_id is not None else None
+            if person is None:
+                await session.commit()
+                return web.Response(status=404, text=Translator(language)("privacy.export_link_gone"), headers=headers)
+            content = records.export_json(await records.export(session, person), now)
+            await session.commit()
+        filename = f"affinity-records-{now.astimezone(runtime.settings.timezone).date().isoformat()}.json"
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return web.Response(body=content, content_type="application/json", headers=headers)
+
+    app.router.add_get(export_links.PATH + "{token}", download)

@@ -1,6 +1,7 @@
 """`privacy export` where the bot cannot hand over a file (Teams): a short-lived signed link.
 
-The link is `AFFINITY_PUBLIC_URL` + `/privacy/export/<token>`, served by `serve` itself. The token
+The link is `AFFINITY_PUBLIC_URL` + `/privacy/export/<token>`, served by `serve` itself
+(operations/endpoints.py `add_export_downloads`). The token
 is a Fernet token (AES-128-CBC, then HMAC-SHA256 over the whole, with its issue time): it carries
 the person's id *encrypted*, so nothing about the person can be read from the URL, and its
 signature and time are checked before anything is read. The key is derived from a secret made
@@ -65,30 +66,3 @@ async def redeem(session: AsyncSession, token: str, now: datetime) -> int | None
 
 def link(public_url: str, token: str) -> str:
     return public_url.rstrip("/") + PATH + token
-
-
-def attach(app, runtime) -> None:
-    """`GET /privacy/export/<token>`: the person's records as a JSON download, or 404."""
-    from aiohttp import web
-
-    from bot.catalogue import Translator, language_for
-    from bot.people import records
-    from storage.models import Person
-
-    async def download(request: web.Request) -> web.Response:
-        now = runtime.now()
-        language = language_for((request.headers.get("Accept-Language") or "").split(",")[0].split(";")[0].strip() or None)
-        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
-        async with runtime.sessions() as session:
-            person_id = await redeem(session, request.match_info["token"], now)
-            person = await session.get(Person, person_id) if person_id else None
-            if person is None:
-                await session.commit()
-                return web.Response(status=404, text=Translator(language)("privacy.export_link_gone"), headers=headers)
-            content = records.export_json(await records.export(session, person), now)
-            await session.commit()
-        filename = f"affinity-records-{now.astimezone(runtime.settings.timezone).date().isoformat()}.json"
-        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return web.Response(body=content, content_type="application/json", headers=headers)
-
-    app.router.add_get(PATH + "{token}", download)

@@ -21,6 +21,7 @@ from bot.bootstrap import Runtime
 from bot.catalogue import Translator
 from bot.core import Bot
 from bot.people import export_links, records
+from operations.endpoints import add_export_downloads
 from storage.models import Person
 from tests.adapters.teams.conftest import MARIA, TeamsClient, teams_app
 
@@ -37,7 +38,7 @@ async def served(district, connector):
     settings = dataclasses.replace(district.settings, public_url=url)
     runtime = Runtime(settings, district.engine, district.sessions, Bot(district.sessions, settings, district.clock), district.clock)
     app = teams_app(runtime)
-    export_links.attach(app, runtime)
+    add_export_downloads(app, runtime)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
