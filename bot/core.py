@@ -19,7 +19,7 @@ from bot.help import refusal_reply
 from bot import request_context
 from bot.metrics import PLATFORMS, Metrics, bounded
 from bot.parsing import ALIASES, Command, Refusal, normalise, parse
-from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles
+from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles, own_groups
 from bot.turn import Turn
 from bot.typed_text import cleaned, one_line
 from bot.types import RUN_COMMAND, Inbound, Option, Profile, Reply, UserRef
@@ -200,15 +200,16 @@ class Bot:
         person_id, language, timezone, has_email = row[0], row[1], row[2], bool(row[3])
         generation = (int(row[4]), int(row[5]))
         roster = (row[6], row[7], row[8])
+        own = own_groups(row[9])
         if inbound.profile is not None and inbound.profile.email and not has_email:
             return None  # identifying them would fill in their e-mail
         cache.generations.saw(generation)
-        cache.remember_person(actor, Known(person_id, language, timezone, has_email, roster, generation[1]))
+        cache.remember_person(actor, Known(person_id, language, timezone, has_email, roster, generation[1], own, generation[0]))
         kept = self._kept_listing(inbound, language, timezone, roster)
         if kept is None or kept[0].listing != generation[0]:
             return None
         cache.hits += 1
-        return kept[0].reply
+        return cache.personal(kept[0].reply, own)
 
     def _kept_candidate(self, inbound: Inbound) -> tuple[Known, KeptListing, datetime] | None:
         """The person and the listing kept for this request, still to be checked against the
@@ -246,11 +247,11 @@ class Bot:
 
     def _if_current(self, found: tuple[Known, KeptListing, datetime], generation: tuple[int, int] | None) -> Reply | None:
         known, kept, _ = found
-        if generation is None or kept.listing != generation[0] or known.people != generation[1]:
+        if generation is None or kept.listing != generation[0] or known.people != generation[1] or known.listing != generation[0]:
             return None
         assert self.cache is not None
         self.cache.hits += 1
-        return kept.reply
+        return self.cache.personal(kept.reply, known.own_groups)
 
     async def _handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.clock()
@@ -272,14 +273,15 @@ class Bot:
             roster = (person.job_role, person.site, person.start_date)
             self.cache.generations.saw(generation)
             self.cache.remember_person(
-                inbound.actor, Known(person.id, person.language, person.timezone, person.email is not None, roster, generation[1])
+                inbound.actor,
+                Known(person.id, person.language, person.timezone, person.email is not None, roster, generation[1], found.own_groups, generation[0]),
             )
             # Someone not kept (or kept before a change to people) asking for a kept listing:
             # the generation read with them says whether it is still the database's.
             kept = self._kept_listing(inbound, person.language, person.timezone, roster)
             if kept is not None and kept[0].listing == generation[0]:
                 self.cache.hits += 1
-                return kept[0].reply
+                return self.cache.personal(kept[0].reply, found.own_groups)
         turn = Turn(
             session=session,
             person=person,
@@ -291,6 +293,7 @@ class Bot:
             memory=self.memory,
             generation=generation if not found.changed else None,
             cache=self.cache,
+            own_groups=found.own_groups if found.generation is not None and not found.changed else None,
         )
         if inbound.event:
             handler = registry.events().get(inbound.event)

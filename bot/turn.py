@@ -33,6 +33,9 @@ class Turn:
     generation: tuple[int, int] | None = None
     #: This process's ListingCache, for handlers whose answer may be kept; None when off.
     cache: Any = None
+    #: Slugs of the person's own groups (member, asked to join, facilitating), read with the
+    #: person; None on a first contact (then whoever needs them reads them).
+    own_groups: frozenset[str] | None = None
 
     @property
     def today(self):

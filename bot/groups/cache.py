@@ -186,6 +186,10 @@ class Known:
     #: may offer them (bot/groups/directory.py `not_eligible`).
     roster: tuple
     people: int  # the `people` generation these were read at
+    #: Slugs of their own groups (member, asked to join, facilitating): the kept listing shows
+    #: them no Join. Memberships move the `listing` generation, so these hold only at `listing`.
+    own_groups: frozenset[str] = frozenset()
+    listing: int = -1  # the `listing` generation `own_groups` was read at
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,7 @@ class ListingCache:
         self.listings: _Bounded = _Bounded(listings)
         self._queries: set[str] = set()  # the words of the kept listings (a superset, never fewer)
         self.rules: tuple | None = None  # (listing generation, the listed groups' eligibility rules)
+        self._personal: _Bounded = _Bounded(listings * 4)  # kept listings without some Join buttons
         self.hits = 0
 
     @staticmethod
@@ -267,3 +272,36 @@ class ListingCache:
 
     def listing(self, key: tuple) -> KeptListing | None:
         return self.listings.get(key)
+
+    def personal(self, reply: Reply, own_groups: frozenset[str]) -> Reply:
+        """The kept listing as this person sees it: no Join on a group of their own. Most people
+        are in none of the listed groups and get the kept reply itself; the few variants are
+        kept too (by reply and slugs), so a repeated request makes nothing new."""
+        if not own_groups:
+            return reply
+        key = (id(reply), own_groups)
+        found = self._personal.get(key)
+        if found is not None and found[0] is reply:
+            self._personal.move_to_end(key)
+            return found[1]
+        shown = without_join(reply, own_groups)
+        self._personal.keep(key, (reply, shown))
+        return shown
+
+
+def without_join(reply: Reply, own_groups: frozenset[str]) -> Reply:
+    """`reply` (a listing) without the Join button of each group in `own_groups` (by slug)."""
+    from dataclasses import replace
+
+    from bot.cards import card_reply
+
+    if reply.card is None or not own_groups:
+        return reply
+    joins = {f"groups join {slug}" for slug in own_groups}
+    sections = tuple(
+        replace(section, actions=tuple(b for b in section.actions if b.value not in joins)) if any(b.value in joins for b in section.actions) else section
+        for section in reply.card.sections
+    )
+    if sections == reply.card.sections:
+        return reply
+    return replace(card_reply(replace(reply.card, sections=sections), ephemeral=reply.ephemeral), refused=reply.refused, dialog=reply.dialog)

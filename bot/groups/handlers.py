@@ -13,7 +13,8 @@ from bot.catalogue import Translator
 from bot.groups.commands import misspelt_subcommand, DecideRequest, GroupHealth, GroupInfo, GroupMembers, JoinGroup, LeaveGroup, ListGroups, MyGroups
 from bot.groups.directory import Ambiguous, Found, count_label, describe_eligibility, ineligible, listed_rules, not_eligible, resolve, search
 from bot.help import refusal_reply
-from bot.groups.cache import KeptListing
+from bot.groups.cache import KeptListing, without_join
+from bot.people.identity import own_groups
 from bot.meetings.agenda import drop_future_rsvps, meeting_facts, mine_facts, next_meeting_facts_until
 from bot.parsing import Refusal
 from bot.people.identity import find_people
@@ -99,7 +100,17 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
         # Eligibility by start date is a matter of the day: nothing is kept past midnight.
         midnight = datetime.combine(turn.today + timedelta(days=1), time(0), turn.settings.timezone)
         turn.cache.remember_listing(key, KeptListing(reply, turn.generation[0], min(until, midnight)))
-    return reply
+    # Kept as anyone sees it; shown without Join on the person's own groups (bot/groups/cache.py).
+    own = turn.own_groups if turn.own_groups is not None else await _own_groups(turn)
+    return without_join(reply, own)
+
+
+async def _own_groups(turn: Turn) -> frozenset[str]:
+    """The slugs of the person's own groups, read when they did not come with the person."""
+    from bot.people.identity import OWN_GROUPS
+
+    found = (await turn.session.execute(select(OWN_GROUPS).select_from(Person).where(Person.id == turn.person.id))).scalar()
+    return own_groups(found)
 
 
 async def group_info(cmd: GroupInfo, turn: Turn) -> Reply:

@@ -14,7 +14,7 @@ from bot.config import District
 from bot.people import forgotten
 from bot.roles import Roles
 from bot.types import Option, Profile, UserRef
-from storage.models import Person, PlatformLink, RoleGrant
+from storage.models import Group, Membership, Person, PlatformLink, RoleGrant
 from storage.models.groups import GENERATION_COLUMNS
 
 Generation = tuple[int, int]  # (listing, people): see bot/groups/cache.py
@@ -39,13 +39,33 @@ class Identified:
     #: Someone who ran forget-me, talking again: `person` is not stored (no id) and nothing was
     #: written; the bot asks them whether they want to be known again (bot/people/known_again.py).
     forgotten_email: str | None = None
+    #: Slugs of the groups the person is in (active or asked to join) or facilitates: a listing
+    #: offers them no Join (read in the same statement as the person).
+    own_groups: frozenset[str] = frozenset()
+
+
+# The groups that are the person's own, as one space-separated string of slugs (slugs hold no
+# spaces), in the statement that finds the person: a correlated subquery, no extra round trip.
+OWN_GROUPS = (
+    select(func.aggregate_strings(Group.slug, " "))
+    .where(
+        Group.id.in_(select(Membership.group_id).where(Membership.person_id == Person.id, Membership.status.in_(("active", "pending"))).correlate(Person))
+        | Group.id.in_(select(RoleGrant.group_id).where(RoleGrant.person_id == Person.id, RoleGrant.role == "facilitator").correlate(Person))
+    )
+    .correlate(Person)
+    .scalar_subquery()
+)
+
+
+def own_groups(text: str | None) -> frozenset[str]:
+    return frozenset((text or "").split())
 
 
 # Someone already known and their role grants, in one round trip: every request starts here.
 # Built once, so SQLAlchemy finds its compiled form in the statement cache without rebuilding it.
 # The cache generation comes in the same statement, so it is read in the same snapshot.
 _KNOWN = (
-    select(Person, RoleGrant.role, RoleGrant.group_id, *GENERATION_COLUMNS)
+    select(Person, RoleGrant.role, RoleGrant.group_id, *GENERATION_COLUMNS, OWN_GROUPS)
     .join(PlatformLink, PlatformLink.person_id == Person.id)
     .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
     .where(
@@ -58,7 +78,7 @@ _ROLES = select(RoleGrant.role, RoleGrant.group_id).where(RoleGrant.person_id ==
 # What the in-process copy keeps of someone already known (bot/groups/cache.py `Known`), with the
 # generation, as plain columns: no ORM object, no roles, no transaction to commit.
 KNOWN_FACTS = (
-    select(Person.id, Person.language, Person.timezone, Person.email.is_not(None), *GENERATION_COLUMNS, Person.job_role, Person.site, Person.start_date)
+    select(Person.id, Person.language, Person.timezone, Person.email.is_not(None), *GENERATION_COLUMNS, Person.job_role, Person.site, Person.start_date, OWN_GROUPS)
     .join(PlatformLink, PlatformLink.person_id == Person.id)
     .where(
         PlatformLink.platform == bindparam("platform"),
@@ -78,7 +98,7 @@ async def identify_with_roles(session: AsyncSession, actor: UserRef, profile: Pr
     rows = (await session.execute(_KNOWN, {"platform": actor.platform, "tenant": actor.tenant, "user_id": actor.user_id})).all()
     if rows:
         person = rows[0][0]
-        roles = Roles.from_grants([(role, group_id) for _, role, group_id, _, _ in rows if role is not None])
+        roles = Roles.from_grants([(role, group_id) for _, role, group_id, _, _, _ in rows if role is not None])
         listing, people = rows[0][3], rows[0][4]
         generation = (int(listing), int(people)) if listing is not None and people is not None else None
         changed = False
@@ -88,7 +108,7 @@ async def identify_with_roles(session: AsyncSession, actor: UserRef, profile: Pr
                 person.email = email
                 await session.flush()
                 changed = True
-        return Identified(person, roles, changed, generation)
+        return Identified(person, roles, changed, generation, own_groups=own_groups(rows[0][5]))
     email = clean_email(profile.email if profile else None)
     if email and await forgotten.is_forgotten(session, email):
         # They asked to be forgotten: nothing is stored until they confirm (see known_again).

@@ -80,7 +80,10 @@ async def test_someone_not_yet_kept_gets_a_kept_listing_after_one_statement(dist
     with counting(district.engine) as seen:
         theirs = await jordan.say("groups")  # who Priya is, with the generation: nothing else
     assert seen["statements"] == 1 and seen["commits"] <= 1
-    assert theirs == listing == await _uncached(district).handle(Inbound(actor=jordan.actor, text="groups", profile=jordan.profile))
+    assert theirs == await _uncached(district).handle(Inbound(actor=jordan.actor, text="groups", profile=jordan.profile))
+    # The same kept listing, without Join on the groups that are already hers.
+    assert [sec.title for sec in theirs.card.sections] == [sec.title for sec in listing.card.sections]
+    assert _joins(theirs) <= _joins(listing)
 
 
 async def test_each_person_gets_the_answer_for_their_own_language_and_zone(district, speaker):
@@ -258,7 +261,11 @@ async def test_the_person_trigger_covers_every_fact_kept_about_a_person():
 
     migration = importlib.import_module("storage.migrations.versions.0013_eligibility_facts")
     kept = {f.name for f in dataclasses.fields(Known)}
-    assert kept == {"person_id", "language", "timezone", "has_email", "roster", "people"}
+    assert kept == {"person_id", "language", "timezone", "has_email", "roster", "people", "own_groups", "listing"}
+    # Their own groups come from memberships and group slugs (the `listing` generation, kept with
+    # them as `listing`) and from facilitator grants (the `people` generation).
+    generations = importlib.import_module("storage.migrations.versions.0009_cache_generation")
+    assert {"affinity_group", "membership"} <= set(generations.LISTING_TABLES) and "role_grant" in generations.PEOPLE_TABLES
     # The roster facts are the job role, site and start date (bot/groups/directory.py not_eligible).
     assert {"language", "timezone", "email", "job_role", "site", "start_date"} <= set(migration.PERSON_COLUMNS)
 
@@ -448,3 +455,34 @@ async def test_kept_listings_follow_each_persons_eligibility(district, speaker):
     promoted = await maria.say("groups")
     assert "Black Administrators Network (black-administrators)" in _listed_names(promoted)
     assert promoted == await reference.handle(Inbound(actor=maria.actor, text="groups", profile=maria.profile))
+
+
+def _joins(reply) -> set[str]:
+    return {b.value.removeprefix("groups join ") for s in reply.card.sections for b in s.actions if b.value.startswith("groups join ")}
+
+
+async def test_a_listing_offers_no_join_on_ones_own_groups_and_stays_kept(district, speaker):
+    """`groups` showed `[1] Join` on a group the person is in or facilitates (issue 12, item 8)."""
+    maria, jordan = speaker("maria.lopez"), speaker("jordan.reyes")  # Jordan facilitates LGBTQ+ Educators
+    await maria.say("help")
+    await jordan.say("help")
+    everyone = await maria.say("groups")
+    assert "lgbtq-educators" in _joins(everyone) and "bilingual-staff" in _joins(everyone)
+    assert "lgbtq-educators" not in _joins(await jordan.say("groups"))
+    await jordan.say("groups")  # kept; the generation is read once
+    with counting(district.engine) as seen:
+        kept = await jordan.say("groups")  # from memory: nothing asked of the database
+    assert seen["statements"] == 0 and "lgbtq-educators" not in _joins(kept)
+    assert kept == await _uncached(district).handle(Inbound(actor=jordan.actor, text="groups", profile=jordan.profile))
+    # Maria joins an open group: her next listing (the generation moved) has no Join on it...
+    assert not (await maria.say("groups join bilingual-staff --yes")).refused
+    mine = await maria.say("groups")
+    assert "bilingual-staff" not in _joins(mine) and "lgbtq-educators" in _joins(mine)
+    assert await maria.say("groups") == mine
+    with counting(district.engine) as seen:
+        again = await maria.say("groups")
+    assert seen["statements"] == 0 and again == mine
+    # ...while the same kept listing still offers it to someone else, after one statement.
+    priya = speaker("priya.shah")
+    await priya.say("help")
+    assert "bilingual-staff" in _joins(await priya.say("groups"))
