@@ -7,10 +7,24 @@ district's when the person has none). Windows are half-open, [start, end), and m
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 #: Monday to Friday.
 WORKDAYS = frozenset(range(5))
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    # Only real IANA names, found whatever their case; "localtime" and the like are files, not zones.
+    return {name.lower(): name for name in available_timezones() if name not in ("localtime", "Factory", "posixrules")}
+
+
+def read_zone(text: str) -> str | None:
+    """The one reader of a time zone a person or a file names (`meeting --tz`, `settings
+    timezone`, a roster's timezone column): an IANA name in any case, given back as IANA spells
+    it (`america/denver` is America/Denver); None for anything else."""
+    return _zones().get(text.strip().lower()) if len(text) <= 64 else None
 
 
 def zone_of(person_timezone: str | None, district_zone: ZoneInfo) -> ZoneInfo:

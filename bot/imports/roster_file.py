@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import LANGUAGES
+from bot.hours import read_zone
 from bot.imports.problems import ImportProblem, ImportResult, excerpt, file_refusal
 from bot.onboarding.journeys import start_roster_journeys
 from bot.people import forgotten as forget_me
@@ -40,8 +40,6 @@ MAX_BYTES = 200 * 1024 * 1024
 #: it is refused before it is held whole in memory.
 MAX_LINE_CHARS = 100_000
 _CHUNK = 5_000
-#: Zone names already found in the zone database (a roster names a handful, 150,000 times).
-_ZONES_SEEN: set[str] = set()
 _person = Person.__table__
 
 
@@ -215,17 +213,12 @@ def _read_row(raw: dict, line: int, file: str, add: Callable[[ImportProblem], No
     if language not in LANGUAGES:
         problem("language", f"{excerpt(language)} is not one of {', '.join(LANGUAGES)}.")
     zone = value.get("timezone") or None
-    if zone and zone not in _ZONES_SEEN:
-        try:
-            # A zone name is at most 64 characters (the column); a longer one would only make
-            # the zone database look for a file whose name is too long.
-            if len(zone) > 64:
-                raise ValueError(zone)
-            ZoneInfo(zone)
-            if len(_ZONES_SEEN) < 1_000:
-                _ZONES_SEEN.add(zone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
+    if zone:
+        # The same reader as `meeting --tz` and `settings timezone`: any case, stored as IANA spells it.
+        named = read_zone(zone)
+        if named is None:
             problem("timezone", f"{excerpt(zone)} is not an IANA time zone such as America/Chicago.")
+        zone = named
     for column in ("role", "site"):
         if len(value.get(column, "")) > 100:
             problem(column, "longer than 100 characters.")

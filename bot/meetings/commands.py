@@ -6,10 +6,9 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, time
-from functools import lru_cache
-from zoneinfo import available_timezones
 
 from bot.meetings.recurrence import BIWEEKLY, MONTHLY_WORD, ONCE, WEEKLY_WORD
+from bot.hours import read_zone
 from bot.parsing import Args, Command, Refusal, Spec, close_word, read_number
 
 #: Longest location or link a meeting keeps; a longer one is refused with its length.
@@ -61,16 +60,6 @@ class AnswerRsvp(Command):
     meeting_id: int
     yes: bool
     day: date | None = None  # the next occurrence when None
-
-
-@lru_cache(maxsize=1)
-def _zones() -> dict[str, str]:
-    # Only real IANA names, found whatever their case; "localtime" and the like are files, not zones.
-    return {name.lower(): name for name in available_timezones() if name not in ("localtime", "Factory", "posixrules")}
-
-
-def read_zone(text: str) -> str | None:
-    return _zones().get(text.strip().lower()) if len(text) <= 64 else None
 
 
 def read_date(text: str) -> date | Refusal:

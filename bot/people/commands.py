@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from bot.hours import read_zone
 
 from bot.catalogue import LANGUAGES
 from bot.parsing import Args, Command, Refusal, Spec, no_args
@@ -62,11 +62,10 @@ def _settings(args: Args) -> Command | Refusal:
             change["language"] = value
         elif name in ("timezone", "tz", "zona"):
             original = args.words[words.index(value)] if value in words else value
-            try:
-                ZoneInfo(original)
-            except (ZoneInfoNotFoundError, ValueError):
+            found = read_zone(original)
+            if found is None:
                 return Refusal("settings.bad_timezone", {"value": original[:64]})
-            change["timezone"] = original
+            change["timezone"] = found
         else:
             return Refusal("settings.unknown", {"name": name[:40]})
     return ChangeSettings(**change)

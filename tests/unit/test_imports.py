@@ -384,3 +384,18 @@ async def test_rows_shorter_than_the_header_read_as_empty_cells_when_supervisors
     async with runtime.sessions() as s:
         ann = (await s.execute(select(Person).where(Person.email == "ann@district.example"))).scalar_one()
         assert ann.supervisor_id is not None
+
+
+async def test_a_roster_zone_is_read_as_meeting_tz_reads_it(runtime, tmp_path):
+    """`import roster` refused `america/denver` while `meeting --tz` accepted it (issue 12, item 8):
+    one zone reader, in any case, storing the name as IANA spells it."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD_ROSTER.replace("America/Chicago", "america/denver").replace(",es,\n", ",es,EUROPE/MADRID\n"))
+    result = await _import(runtime, "roster", roster)
+    assert result.ok, result.problems
+    async with runtime.sessions() as s:
+        zones = dict((await s.execute(select(Person.email, Person.timezone))).all())
+    assert zones == {"ana.boss@district.example": "America/Denver", "bo.teacher@district.example": "Europe/Madrid"}
+    roster.write_text(GOOD_ROSTER.replace("America/Chicago", "Mars/Olympus_Mons"))
+    result = await _import(runtime, "roster", roster)
+    assert not result.ok and [p.field for p in result.problems] == ["timezone"]

@@ -141,3 +141,11 @@ async def test_same_email_on_two_platforms_is_one_person(district):
     async with district.sessions() as s:
         links = list((await s.execute(select(PlatformLink.platform).join(Person).where(Person.email == TARGET))).scalars())
         assert sorted(links) == ["slack", "teams"]
+
+
+async def test_settings_timezone_reads_a_zone_in_any_case_and_keeps_it_as_iana_spells_it(speaker, district):
+    maria = speaker("maria.lopez")
+    assert not (await maria.say("settings timezone america/denver")).refused
+    async with district.sessions() as s:
+        assert (await s.execute(select(Person.timezone).where(Person.email == TARGET))).scalar_one() == "America/Denver"
+    assert (await maria.say("settings timezone localtime")).refused
