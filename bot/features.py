@@ -37,3 +37,6 @@ class Feature:
     jobs: Mapping[str, Job] = field(default_factory=dict)
     #: By (form id, input name): the inputs whose options a platform may search for as typed.
     choices: Mapping[tuple[str, str], Choices] = field(default_factory=dict)
+    #: Forms whose answers stay out of chat history (Reply.dialog), by form id: the command that
+    #: opens the form again. A platform keeping chat history takes them only in a dialog.
+    dialog_forms: Mapping[str, str] = field(default_factory=dict)

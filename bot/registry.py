@@ -37,6 +37,12 @@ def choices() -> dict[tuple[str, str], Choices]:
 
 
 @lru_cache(maxsize=1)
+def dialog_forms() -> dict[str, str]:
+    """Form id → the command that opens it, for forms taken only in a dialog (Reply.dialog)."""
+    return {form_id: command for feature in features() for form_id, command in feature.dialog_forms.items()}
+
+
+@lru_cache(maxsize=1)
 def events() -> dict[str, EventHandler]:
     return {name: fn for feature in features() for name, fn in feature.events.items()}
 

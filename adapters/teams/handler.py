@@ -26,6 +26,7 @@ from adapters.teams.cards import ADAPTIVE_CARD, fallback_text, fits, messages
 from adapters.teams.connector import ConnectorError
 from adapters.teams.members import MemberDirectory
 from adapters.teams.references import PersonalReference, ReferenceBook, SharedConversation
+from bot import registry
 from bot.catalogue import Translator, language_for
 from bot.home import PERSON_APPEARED
 from bot.types import Action, FormSubmission, Inbound, Option, Reply, UserRef
@@ -137,6 +138,11 @@ class TeamsTurns(ActivityHandler):
         inbound = read.inbound_from(body, profile)
         if inbound is None:
             return None
+        reopened = self._dialog_form_in_chat(inbound, body)
+        if reopened is not None:
+            if answer:
+                await self._answer(turn_context, inbound.actor, reopened)
+            return reopened
         stepped = await self._search_step(inbound, body)
         if stepped is not None:
             # A step of a two-step form: reads only, and the core's turn is the form's submission.
@@ -151,6 +157,17 @@ class TeamsTurns(ActivityHandler):
         if answer:
             await self._answer(turn_context, inbound.actor, reply)
         return reply
+
+    def _dialog_form_in_chat(self, inbound: Inbound, body: Mapping[str, Any]) -> Reply | None:
+        """A dialog-only form submitted from a card in the chat (one posted before forms moved to
+        dialogs): not run, since its answer could be shown nowhere but the chat; the person gets
+        the opener of the same form in a dialog. None for anything else."""
+        form = inbound.form
+        command = registry.dialog_forms().get(form.form_id) if form is not None else None
+        if command is None:
+            return None
+        t = Translator(language_for(body.get("locale")))
+        return dialogs.opener(Reply(text="", dialog=command), t)
 
     async def _search_step(self, inbound: Inbound, body: Mapping[str, Any]) -> Reply | None:
         """Find (step 1 submitted) or Search again, of a form whose long list is searched; None

@@ -112,3 +112,17 @@ async def test_a_dialog_invoke_without_the_openers_data_opens_nothing(teams, dis
     assert body["task"] == {"type": "message", "value": t("teams.not_handled")} and calls == []
     status, _ = await teams.post(task(teams, "task/fetch", {"msteams": ["not", "an", "object"], "action_id": "teams.dialog", "value": "concern"}))
     assert status == 400
+
+
+async def test_a_concern_card_left_in_the_chat_from_before_files_nothing_and_opens_the_dialog(teams, district):
+    """A form card posted to the chat before concerns moved to dialogs may still be submitted:
+    its answer (the code) could only go to the chat, so nothing is filed and the dialog is offered."""
+    value = {"form_id": "concern.file", "context": "", "in.category": "inclusion", "in.what_happened": TEXT}
+    before = len(teams.connector.calls)
+    status, _ = await teams.post(teams.activity("submit_action", sender=MARIA, value=value))
+    assert status == 200
+    [opener] = [c for c in teams.connector.calls[before:] if c.method != "GET"]
+    assert buttons(card_of(opener))[t("teams.dialog_open")]["data"]["value"] == "concern"
+    async with district.sessions() as s:
+        assert (await s.execute(select(Concern))).scalars().all() == []
+    assert carried(teams.connector.calls, TEXT) == []
