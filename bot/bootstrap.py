@@ -303,6 +303,10 @@ def build_web_app(runtime: Runtime, scheduler=None):
     add_readiness(app, readiness, runtime.metrics)
     if runtime.settings.metrics and runtime.settings.metrics_port is None:
         add_metrics(app, runtime.metrics, runtime.sessions, runtime.clock)
+    if runtime.settings.scim_tokens:
+        from provisioning.endpoint import add_scim
+
+        add_scim(app, runtime.settings.scim_tokens, runtime.sessions, runtime.clock, runtime.settings)
     for attach in _platform_attachers():
         attach(app, runtime)
     return app

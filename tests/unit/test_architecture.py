@@ -44,7 +44,7 @@ def test_botbuilder_stays_inside_the_teams_adapter():
 
 def test_no_sleeping_and_every_module_says_what_it_is_for():
     missing_doc, sleepers = [], []
-    for folder in ("bot", "adapters", "storage", "schedules", "operations"):
+    for folder in ("bot", "adapters", "storage", "schedules", "operations", "provisioning"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             text = path.read_text(encoding="utf-8")
             if "time.sleep(" in text:
