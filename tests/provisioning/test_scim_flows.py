@@ -14,7 +14,9 @@ from sqlalchemy import select
 from bot.bootstrap import build_web_app, open_runtime
 from bot.config import Settings
 from bot.people import forgotten
-from storage.models import Group, Membership, OnboardingJourney, Person, ProvisionedPerson
+from bot.outbox import enqueue
+from bot.types import Reply
+from storage.models import Group, Membership, OnboardingJourney, OutboxItem, Person, ProvisionedPerson
 
 TOKEN = "t" * 40
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -72,6 +74,12 @@ async def test_entra_sequence_creates_updates_ends_and_deletes(database_url, clo
             assert (person.name, person.job_role, person.site, person.language, person.start_date) == (
                 "Ana Perez", "Teacher", "Lincoln Elementary", "es", date(2026, 9, 10))
             assert (await s.execute(select(OnboardingJourney).where(OnboardingJourney.person_id == person.id))).scalar_one().stopped_at is None
+        async with runtime.sessions.begin() as s:
+            group = Group(slug="latinx", name="Latinx Educators", created_on=date(2026, 9, 1))
+            s.add(group)
+            await s.flush()
+            s.add(Membership(person_id=person.id, group_id=group.id, status="active", requested_at=clock(), joined_at=clock()))
+            await enqueue(s, key="test-1", kind="onboarding", reply=Reply(text="Welcome"), person_id=person.id, now=clock())
         # Entra's PATCH replace, with a path and with the value-object form.
         patch = {"schemas": [PATCH], "Operations": [
             {"op": "Replace", "path": "title", "value": "Counselor"},
@@ -93,6 +101,8 @@ async def test_entra_sequence_creates_updates_ends_and_deletes(database_url, clo
             person = (await s.execute(select(Person).where(Person.id == int(user_id)))).scalar_one()
             assert person.end_date == date(2026, 9, 14)
             assert (await s.execute(select(OnboardingJourney.stopped_at).where(OnboardingJourney.person_id == person.id))).scalar_one() is not None
+            assert (await s.execute(select(Membership.status).where(Membership.person_id == person.id))).scalars().all() == ["left"]
+            assert (await s.execute(select(OutboxItem).where(OutboxItem.person_id == person.id))).scalars().all() == [], "messages stop"
         async with http.delete(f"/scim/v2/Users/{user_id}") as r:
             assert r.status == 204
         async with http.get(f"/scim/v2/Users/{user_id}") as r:
