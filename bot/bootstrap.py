@@ -91,6 +91,14 @@ async def restore_database(settings: Settings, source: Path):
     return await restore(settings.database_url, source)
 
 
+async def provisioning_status(runtime: Runtime) -> str:
+    """`affinity-bot provisioning status` (provisioning/status.py)."""
+    from provisioning.status import status
+
+    async with runtime.sessions() as session:
+        return await status(session, runtime.now(), bool(runtime.settings.scim_tokens))
+
+
 async def upgrade_database(settings: Settings) -> str:
     from storage.engine import current_revision, open_engine, upgrade
 

@@ -174,3 +174,24 @@ async def test_routes_are_absent_without_a_token(sqlite_url, clock):
     finally:
         await runner.cleanup()
         await runtime.close()
+
+
+async def test_provisioning_status_counts_the_day_and_names_no_one(database_url, clock):
+    from bot.bootstrap import provisioning_status
+
+    async with scim_server(database_url, clock) as (runtime, http):
+        async with http.post("/scim/v2/Users", json=entra_user()) as r:
+            user_id = (await r.json())["id"]
+        async with http.post("/scim/v2/Users", json=entra_user()) as r:
+            assert r.status == 409
+        async with http.patch(f"/scim/v2/Users/{user_id}", json={"schemas": [PATCH], "Operations": [{"op": "replace", "path": "title", "value": "Aide"}]}) as r:
+            assert r.status == 200
+        async with http.delete(f"/scim/v2/Users/{user_id}") as r:
+            assert r.status == 204
+        text = await provisioning_status(runtime)
+    assert "served (AFFINITY_SCIM_TOKEN is set)" in text
+    assert "Last request: 2026-09-14 15:00:00 UTC, DELETE Users, 204." in text
+    assert "1 created, 1 updated, 1 ended" in text and "1 refused" in text
+    assert "POST Users  409 uniqueness" in text
+    for personal in ("ana", "Ana", "Perez", "a1b2c3", "district.example", "Teacher"):
+        assert personal not in text
