@@ -77,7 +77,7 @@ async def create(session: AsyncSession, body: Any, ctx: Context) -> tuple[str, d
     """(outcome, resource): outcome is created or acknowledged (forgotten)."""
     facts = scim.from_resource(body, ctx.start_attribute)
     values = scim.person_values(facts, ctx.site_sources)
-    if await forget_me.is_forgotten(session, values["email"]) or (facts.get("userName") and await forget_me.is_forgotten(session, facts["userName"])):
+    if await forget_me.any_forgotten(session, (values["email"], facts.get("userName"))):
         return "acknowledged", _acknowledged(facts, values["email"], ctx)
     user_name = facts["userName"].lower()
     taken = (await session.execute(select(ProvisionedPerson).where(ProvisionedPerson.user_name == user_name))).scalar_one_or_none()
