@@ -12,6 +12,7 @@ import json
 import logging
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from provisioning import resource as scim
@@ -90,6 +91,12 @@ def add_scim(app: web.Application, tokens: tuple[str, ...], sessions: async_sess
                 else:
                     async with sessions() as session:
                         outcome, answer, status = await work(session, request, body, context(request))
+            except IntegrityError:
+                # Two requests for the same person at once: the second finds the first's row at
+                # commit (a unique constraint) and is answered as a repeat, with nothing written.
+                error = ScimError(409, "A user with this userName, externalId or e-mail exists already.", "uniqueness")
+                await record(request.method, resource, "error", error.status, error.scim_type)
+                return _answer(error.body(), error.status)
             except ScimError as error:
                 await record(request.method, resource, "error", error.status, error.scim_type)
                 return _answer(error.body(), error.status)

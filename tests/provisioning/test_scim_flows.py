@@ -195,3 +195,18 @@ async def test_provisioning_status_counts_the_day_and_names_no_one(database_url,
     assert "POST Users  409 uniqueness" in text
     for personal in ("ana", "Ana", "Perez", "a1b2c3", "district.example", "Teacher"):
         assert personal not in text
+
+
+async def test_the_same_user_sent_twenty_times_at_once_is_created_once(database_url, clock):
+    import asyncio
+
+    async with scim_server(database_url, clock) as (runtime, http):
+        async def send():
+            async with http.post("/scim/v2/Users", json=entra_user()) as r:
+                return r.status, (await r.json()).get("scimType")
+
+        answers = await asyncio.gather(*(send() for _ in range(20)))
+        assert sorted(answers, key=str)[0] == (201, None) and answers.count((201, None)) == 1, answers
+        assert all(a in ((201, None), (409, "uniqueness")) for a in answers), answers
+        async with runtime.sessions() as s:
+            assert len((await s.execute(select(ProvisionedPerson))).scalars().all()) == 1
