@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, TextIO
@@ -23,6 +23,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     bot: Bot
     clock: Clock
+    #: Whether each platform answered lately (adapters/network.py), made on first use.
+    _reachability: object = field(default=None, repr=False, compare=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -34,6 +36,15 @@ class Runtime:
     def metrics(self):
         """This process's instruments (bot.metrics), shared by the core, dispatcher and scheduler."""
         return self.bot.metrics
+
+    @property
+    def reachability(self):
+        """Each platform's state for the log, `/readyz` and metrics (adapters.network.Reachability)."""
+        if self._reachability is None:
+            from adapters.network import Reachability
+
+            self._reachability = Reachability()
+        return self._reachability
 
     async def close(self) -> None:
         await self.engine.dispose()

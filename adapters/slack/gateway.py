@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters import network
 from adapters.slack.inbound import PLATFORM
 from adapters.slack.render import message
 from bot.types import ConversationRef, DeliveryResult, Destination, Image, Reply, UserRef
@@ -180,7 +181,7 @@ class SlackGateway:
         # Without a session of its own, slack_sdk opens and closes one for every call; one kept
         # for the gateway's life reuses connections, which a fan-out of thousands needs.
         if self.client.session is None or self.client.session.closed:
-            self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self.client.session = network.session(aiohttp.ClientTimeout(total=self.client.timeout, connect=min(5, self.client.timeout)))
             self._owns_session = True
 
     async def close(self) -> None:
@@ -211,7 +212,7 @@ class SlackGateway:
             return _result(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             # Opening a conversation twice does no harm, so any failure here is an ordinary one.
-            return DeliveryResult.failed(f"connection: {type(exc).__name__}")
+            return DeliveryResult.failed(network.explain(exc, self.client.base_url))
         if isinstance(to, ConversationRef):
             wait = self.pacing.reserve(tenant, channel)
             if wait > 0:
@@ -220,9 +221,9 @@ class SlackGateway:
             return await self._post(token, channel, thread, reply, key)
         except SlackApiError as exc:
             return _result(exc)
-        except aiohttp.ClientConnectorError as exc:
-            # The connection was never made, so nothing reached Slack.
-            return DeliveryResult.failed(f"connection: {type(exc).__name__}")
+        except (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError) as exc:
+            # The connection was never made (nor the proxy's tunnel), so nothing reached Slack.
+            return DeliveryResult.failed(network.explain(exc, self.client.base_url))
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise DeliveryInDoubt(type(exc).__name__) from None
 
@@ -286,6 +287,9 @@ class SlackGateway:
             headers = self._headers[token] = {"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"}
         async with self.client.session.post(url, data=body, headers=headers, skip_auto_headers=_SKIP) as response:
             raw, status, answer_headers = await response.read(), response.status, dict(response.headers)
+            if status == 407:
+                # The district's proxy, not Slack, answered (plain http:// goes through it unwrapped).
+                raise aiohttp.ClientHttpProxyError(response.request_info, (), status=407, message="Proxy Authentication Required")
         try:
             data = json.loads(raw)
         except ValueError:

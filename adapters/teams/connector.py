@@ -17,6 +17,7 @@ import aiohttp
 import orjson
 from botframework.connector.auth import AuthenticationConstants
 
+from adapters import network
 from adapters.teams.service_urls import ServiceUrls
 
 #: Statuses Teams asks bots to retry later rather than treat as failures.
@@ -130,7 +131,7 @@ class Connector:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=_TIMEOUT, raise_for_status=False)
+            self._session = network.session(_TIMEOUT, raise_for_status=False)
         return self._session
 
     async def _call(self, method: str, service_url: str, path: str, body: Mapping[str, Any] | None) -> Any:
