@@ -150,7 +150,9 @@ class Reachability:
 
     def known(self, platform: str) -> None:
         """Name a platform before its first call, so `/readyz` lists it from the start."""
-        self._states.setdefault(platform, _State(since=self.monotonic()))
+        if platform not in self._states:
+            self._states[platform] = _State(since=self.monotonic())
+            self._tell(platform, True)
 
     def down(self, platform: str, reason: str) -> None:
         state = self._states.setdefault(platform, _State(since=self.monotonic()))

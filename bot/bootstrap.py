@@ -304,8 +304,12 @@ def build_web_app(runtime: Runtime, scheduler=None):
 
     app.router.add_get("/healthz", healthz)
     readiness = ReadinessCheck(
-        runtime.settings.database_url, runtime.clock, last_tick=(lambda: scheduler.last_tick) if scheduler is not None else None
+        runtime.settings.database_url,
+        runtime.clock,
+        last_tick=(lambda: scheduler.last_tick) if scheduler is not None else None,
+        platforms=runtime.reachability.body,
     )
+    runtime.reachability.watch(lambda platform, up: runtime.metrics.platform_up.labels(platform).set(1 if up else 0))
 
     async def close_readiness(app: web.Application) -> None:
         await readiness.close()

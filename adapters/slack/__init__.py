@@ -85,7 +85,7 @@ def gateway(runtime: "Runtime") -> SlackGateway | None:
             return config.bot_token
 
     revocations = Revocations(runtime.sessions, runtime.clock, single_token=None if config.oauth else config.bot_token)
-    return SlackGateway(client, token_for, revocations=revocations)
+    return SlackGateway(client, token_for, revocations=revocations, reachability=runtime.reachability)
 
 
 async def revoked_workspaces(runtime: "Runtime") -> list[str]:

@@ -161,8 +161,14 @@ class SlackGateway:
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, token_for: TokenFor, monotonic: Monotonic = time.monotonic, revocations: Any = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient, token_for: TokenFor, monotonic: Monotonic = time.monotonic, revocations: Any = None, reachability: Any = None
+    ) -> None:
         self.client = client
+        #: Slack's state for the log and /readyz (adapters.network.Reachability), when served.
+        self.reachability = reachability
+        if reachability is not None:
+            reachability.known(PLATFORM)
         self.token_for = token_for
         #: Workspaces that took the app back (installations.Revocations): parked, not retried.
         self.revocations = revocations
@@ -212,20 +218,34 @@ class SlackGateway:
             return _result(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             # Opening a conversation twice does no harm, so any failure here is an ordinary one.
-            return DeliveryResult.failed(network.explain(exc, self.client.base_url))
+            return self._unreachable(exc)
         if isinstance(to, ConversationRef):
             wait = self.pacing.reserve(tenant, channel)
             if wait > 0:
                 return DeliveryResult.later(wait, "channel pace")
         try:
-            return await self._post(token, channel, thread, reply, key)
+            found = await self._post(token, channel, thread, reply, key)
         except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 200)
+            if status >= 500 and self.reachability is not None:
+                self.reachability.down(PLATFORM, f"Slack answered HTTP {status}.")
             return _result(exc)
         except (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError) as exc:
             # The connection was never made (nor the proxy's tunnel), so nothing reached Slack.
-            return DeliveryResult.failed(network.explain(exc, self.client.base_url))
+            return self._unreachable(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            if self.reachability is not None:
+                self.reachability.down(PLATFORM, network.explain(exc, self.client.base_url))
             raise DeliveryInDoubt(type(exc).__name__) from None
+        if self.reachability is not None:
+            self.reachability.up(PLATFORM)
+        return found
+
+    def _unreachable(self, exc: BaseException) -> DeliveryResult:
+        sentence = network.explain(exc, self.client.base_url)
+        if self.reachability is not None:
+            self.reachability.down(PLATFORM, sentence)
+        return DeliveryResult.failed(sentence)
 
     async def _conversation(self, token: str, tenant: str, to: Destination) -> tuple[str, str | None] | DeliveryResult:
         """The channel (and thread) a destination is written in; a DM or group DM is opened once."""
