@@ -367,6 +367,13 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
     unless `scheduler` is off (extra replicas behind a load balancer)."""
     from aiohttp import web
 
+    from adapters.network import NetworkSettingError, check_settings
+
+    try:
+        # An unreadable SSL_CERT_FILE or an https:// proxy URL is one sentence, before anything starts.
+        check_settings()
+    except NetworkSettingError as exc:
+        raise ConfigError(str(exc)) from None
     gateways: dict = {}
     timers = None
     if scheduler:

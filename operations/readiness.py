@@ -101,8 +101,9 @@ class ReadinessCheck:
             if now - last > SCHEDULER_STALE:
                 reasons.append(SCHEDULER_STALLED)
                 detail["scheduler_idle_seconds"] = int((now - last).total_seconds())
-        if self.platforms is not None:
-            detail["platforms"] = self.platforms()
+        platforms = self.platforms() if self.platforms is not None else None
+        if platforms:
+            detail["platforms"] = platforms
         return Readiness(tuple(reasons), detail)
 
     async def _revision(self) -> str | None:
