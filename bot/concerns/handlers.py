@@ -29,6 +29,7 @@ from bot.concerns.commands import (
     ViewConcern,
 )
 from bot.concerns.throttle import ConcernThrottle
+from bot.parsing import line
 from bot.people.identity import district_sites, site_options
 from bot.roles import DEI_OFFICE
 from bot.turn import Turn
@@ -210,7 +211,7 @@ async def view(cmd: ViewConcern, turn: Turn) -> Reply:
         Fact(t("concerns.field_text"), concern.text),
     ) + _thread(turn, messages)
     actions = (
-        Button(t("concerns.button_close"), f"concern close {concern.reference}", style="danger"),
+        Button(t("concerns.button_close"), line(CloseConcern(concern.reference)), style="danger"),
     ) if concern.status != "closed" else ()
     return card_reply(Card(title=t("concerns.view_title", reference=concern.reference), body=t("concerns.reply_how", reference=concern.reference), fields=fields, actions=actions))
 

@@ -12,7 +12,9 @@ from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.config import Settings
 from bot.hours import next_working_moment
+from bot.intros.commands import IntrosMet
 from bot.intros.pairing import IntroRoundPlan, pair_round, round_seed
+from bot.parsing import line
 from bot.types import Button, Card, Reply
 from storage.models import Group, IntroAvoid, IntroOptIn, IntroPair, IntroPairMember, IntroRound, Membership, Person
 
@@ -151,7 +153,7 @@ async def _follow_up(session: AsyncSession, settings: Settings, now: datetime) -
             card = Card(
                 title=t("intros.followup_title"),
                 body=t("intros.followup_body", group=group.name if group else ""),
-                actions=(Button(t("intros.button_met"), f"intros met {pair_id} yes", style="primary"), Button(t("intros.button_not_met"), f"intros met {pair_id} no")),
+                actions=(Button(t("intros.button_met"), line(IntrosMet(pair_id, True)), style="primary"), Button(t("intros.button_not_met"), line(IntrosMet(pair_id, False)))),
             )
             queued += int(
                 await outbox.enqueue(
