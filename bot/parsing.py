@@ -320,6 +320,7 @@ class Grammar:
     read: Callable[[Args], "Command | Refusal"] | None
     unknown: str  # refusal key (with the word as `name`) for a `named` field's unknown name
     admin_too: bool
+    defaults: Mapping[str, Any]
 
     def specs(self) -> tuple[Spec, ...]:
         return tuple(
@@ -371,6 +372,7 @@ def command(
         grammar = Grammar(
             cls, tuple(forms) or (Form(tuple(words)),), tuple(args), help, audience, listed, refusal, dict(params or {}),
             extra, strict_flags, valid, read, unknown, admin_too,
+            {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING},
         )
         cls.__grammar__ = grammar
         for f in grammar.forms:
@@ -522,10 +524,7 @@ def _written(g: Grammar, f: Form, cmd: Any) -> str:
 
 
 def _default(g: Grammar, a: Arg) -> Any:
-    for f in dataclasses.fields(g.cls):
-        if f.name == a.name_in_field:
-            return f.default
-    return None
+    return g.defaults.get(a.name_in_field)
 
 
 def line(cmd: Command) -> str:
@@ -543,7 +542,8 @@ def line(cmd: Command) -> str:
 
 
 def _longest_form(written: str) -> tuple[str, ...]:
-    lowered = [w.lower() for w in tokenize(written)]
+    # Command words are plain words, so splitting at spaces finds them; a quoted value never equals one.
+    lowered = written.lower().split(" ", 3)
     best: tuple[str, ...] = ()
     for words in DECLARED:
         if len(words) > len(best) and tuple(lowered[: len(words)]) == words:
