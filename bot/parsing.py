@@ -85,8 +85,18 @@ class Args:
     raw_rest: str
 
     def text_after(self, count: int) -> str:
-        """The original text after the first `count` words, spacing and quotes kept."""
+        """The original text after the first `count` words, spacing and quotes kept.
+
+        The words are counted as the tokenizer counted them: a quoted phrase is one word, and when
+        a quote is left open every `"` is a space, as `tokenize` reads it then."""
         rest = self.raw_rest
+        if not _balanced(rest):
+            plain = rest.translate(_STRAIGHT).replace('"', " ")  # one character for one: offsets hold
+            for _ in range(count):
+                stripped = plain.lstrip()
+                cut = len(plain) - len(stripped) + (len(stripped.split(None, 1)[0]) if stripped else 0)
+                plain, rest = plain[cut:], rest[cut:]
+            return rest.strip()
         for _ in range(count):
             _, rest, _ = next_word(rest)
         return rest.strip()
@@ -109,6 +119,14 @@ class Spec:
     @property
     def name(self) -> str:
         return " ".join(self.words)
+
+
+def _balanced(text: str) -> bool:
+    try:
+        shlex.split(text.translate(_STRAIGHT))
+    except ValueError:
+        return False
+    return True
 
 
 def tokenize(text: str) -> list[str]:
@@ -242,6 +260,7 @@ class Arg:
     shown: bool = True  # in the usage line
     most: int = 0
     too_long: str = ""
+    worded: bool = False  # text: only flags after the words read so far is no text (`concern reply R-1 --x`)
     name_in_field: str = ""  # filled in by `command`
 
 
@@ -262,9 +281,10 @@ def rest(*, default: Any = _REQUIRED, join: str = " ", label: str = "") -> Any:
     return _arg(Arg("rest", IDENT, join=join, label=label), default)
 
 
-def text(*, most: int, too_long: str, missing: str = "", default: Any = _REQUIRED, label: str = "text") -> Any:
-    """The rest of the line as typed, spacing and quotes kept, at most `most` characters."""
-    return _arg(Arg("text", IDENT, most=most, too_long=too_long, missing=missing, label=label), default)
+def text(*, most: int, too_long: str, missing: str = "", default: Any = _REQUIRED, label: str = "text", worded: bool = False) -> Any:
+    """The rest of the line as typed, spacing and quotes kept, at most `most` characters; with
+    `worded`, it must hold a word besides `--flags`."""
+    return _arg(Arg("text", IDENT, most=most, too_long=too_long, missing=missing, label=label, worded=worded), default)
 
 
 def flag(name: str, *, shown: bool = True) -> Any:
@@ -441,7 +461,7 @@ def _read(g: Grammar, f: Form, args: Args) -> Command | Refusal:
             said = args.text_after(consumed)
             if not said and a.optional:
                 continue
-            if not said:
+            if not said or (a.worded and not words):
                 return Refusal(a.missing, {"usage": Usage(f.words)}) if a.missing else shape
             if len(said) > a.most:
                 return Refusal(a.too_long, {"length": len(said), "limit": a.most})

@@ -199,6 +199,8 @@ def vocabulary(section: str, values: Mapping[str, Any], *, refuse: str = "", not
 
 #: yes or no, in every language: `rsvp 12 yes`, `intros met 3 no`, `sí`.
 YES_NO = vocabulary("answers", {"yes": True, "no": False}, label="yes_no")
+#: an answer to `rsvp`: yes or no, or `going`.
+RSVP = Choice(words={**vocabulary("rsvp", {"yes": True, "no": False}).words, **YES_NO.words}, shown=("yes", "no"), label="yes_no")
 #: on or off, and the answers too: `settings dm off`, `settings nudges sí`.
 ON_OFF = Choice(
     words={**YES_NO.words, **vocabulary("switch", {"on": True, "off": False}).words},

@@ -9,7 +9,7 @@ from bot.readers import Choice
 
 FILE_FORM = "concern.file"
 MAX_CONCERN_TEXT = 4000
-_TEXT = {"most": MAX_CONCERN_TEXT, "too_long": "concerns.too_long"}
+_TEXT = {"most": MAX_CONCERN_TEXT, "too_long": "concerns.too_long", "worded": True}
 
 
 @command("concern", help="help.concern", extra=True)

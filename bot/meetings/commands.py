@@ -8,7 +8,7 @@ from datetime import date, time
 
 from bot.meetings.recurrence import BIWEEKLY, MONTHLY_WORD, ONCE, WEEKLY_WORD
 from bot.parsing import Command, Refusal, Usage, command, form, next_word, option, rest, specs_of, text, word
-from bot.readers import CLOCK, DAY, NUMBER, YES_NO, ZONE, looks_like_date, read_zone, vocabulary
+from bot.readers import CLOCK, DAY, NUMBER, RSVP, ZONE, looks_like_date, read_zone, vocabulary
 
 #: Longest location or link a meeting keeps; a longer one is refused with its length.
 MAX_LOCATION = 500
@@ -113,7 +113,7 @@ class CancelMeeting(Command):
 @dataclass(frozen=True)
 class AnswerRsvp(Command):
     meeting_id: int = word(NUMBER, bad="meetings.bad_id", label="meeting-id")
-    yes: bool = word(YES_NO)
+    yes: bool = word(RSVP)
     day: date | None = word(DAY, default=None)  # the next occurrence when None
 
 

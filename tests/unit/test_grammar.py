@@ -67,3 +67,26 @@ def test_a_button_line_is_the_canonical_line():
     assert line(JoinGroup("New Teachers", confirmed=True)) == "groups join New Teachers --yes"
     assert line(ListGroups("join")) == "groups list join"  # `groups join` would be another command
     assert parse(line(ListGroups("join")), SPECS) == ListGroups("join")
+
+
+def test_one_yes_no_reader_with_rsvps_own_going():
+    from bot.meetings.commands import AnswerRsvp
+    from bot.people.commands import Answer
+
+    for said in ("yes", "y", "ok", "sí", "si", "s"):
+        assert parse(said, SPECS) == Answer(True), said
+        assert parse(f"rsvp #4 {said}", SPECS) == AnswerRsvp(4, True), said
+    for said in ("no", "n", "cancel", "cancelar"):
+        assert parse(said, SPECS) == Answer(False), said
+    assert parse("rsvp 4 going", SPECS) == AnswerRsvp(4, True)
+    assert isinstance(parse("going", SPECS), Refusal)  # "going" answers an invitation, not "forget me?"
+
+
+def test_text_is_cut_where_the_tokenizer_cut_the_words():
+    from bot.announcements.commands import Announce
+    from bot.concerns.commands import ConcernFollowup
+
+    assert parse("announce “New Teachers” Bring a friend", SPECS) == Announce("New Teachers", "Bring a friend")
+    assert parse('announce " staff Bring a friend', SPECS) == Announce("staff", "Bring a friend")  # a quote left open
+    assert parse("concern followup ABCD1234 Thanks,  again", SPECS) == ConcernFollowup("ABCD1234", "Thanks,  again")
+    assert isinstance(parse("concern followup ABCD1234 --yes", SPECS), Refusal)
