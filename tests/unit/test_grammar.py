@@ -90,3 +90,14 @@ def test_text_is_cut_where_the_tokenizer_cut_the_words():
     assert parse('announce " staff Bring a friend', SPECS) == Announce("staff", "Bring a friend")  # a quote left open
     assert parse("concern followup ABCD1234 Thanks,  again", SPECS) == ConcernFollowup("ABCD1234", "Thanks,  again")
     assert isinstance(parse("concern followup ABCD1234 --yes", SPECS), Refusal)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_declared_form_has_a_usage_line_in_every_language(language):
+    """A field's placeholder missing from usage.yml would break the refusal that shows it."""
+    from bot.parsing import DECLARED
+
+    t = Translator(language)
+    for words in DECLARED:
+        said = usage(words, t)
+        assert said.startswith(" ".join(words)) and "usage." not in said, words
