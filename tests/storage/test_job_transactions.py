@@ -7,14 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from bot import batches
 from bot.imports import import_roster
+from bot.intros.rounds import run_intro_rounds
 from bot.meetings.nudges import queue_nudges
 from bot.onboarding.journeys import queue_onboarding, step_key
 from bot.onboarding.steps import steps_of
-from storage.models import NudgePlan, OnboardingJourney, OutboxItem
+from storage.models import Group, IntroOptIn, IntroPairMember, IntroRound, NudgePlan, OnboardingJourney, OutboxItem
 from tests.support.transactions import Interrupted, watch
 
 UTC = timezone.utc
@@ -131,3 +132,83 @@ async def test_onboarding_cut_off_between_chunks_is_finished_by_the_next_run_eac
     assert all(count >= 1 for count in journeys.values())
     assert sorted(step_key(person, step) for person, count in journeys.items() for step in steps[:count]) == keys
     assert (await _onboarding_job(district))[0] == 0
+
+
+LGBTQ = ("jordan.reyes", "alex.morgan", "hannah.lee", "ethan.davis", "mei.chen", "noah.williams", "olivia.brown")
+
+
+async def _intros_on(speaker, district) -> None:
+    async with district.sessions() as s:
+        await s.execute(delete(IntroOptIn))
+        await s.commit()
+    for who in LGBTQ:
+        assert not (await speaker(who).say("intros on lgbtq-educators")).refused
+    assert not (await speaker("jordan.reyes").say("groups intros lgbtq-educators on weekly")).refused
+
+
+async def _intro_job(district, stop_after: int | None = None):
+    async with district.sessions() as s:
+        seen = await watch(s, district.engine, stop_after)
+        try:
+            queued = await run_intro_rounds(s, district.settings, district.now())
+            await s.commit()
+        except Interrupted:
+            return None, seen
+    return queued, seen
+
+
+async def _round_pairs(district) -> dict[int, tuple[int, ...]]:
+    async with district.sessions() as s:
+        rows = (await s.execute(select(IntroPairMember.pair_id, IntroPairMember.person_id))).all()
+    pairs: dict[int, list[int]] = {}
+    for pair_id, person_id in rows:
+        pairs.setdefault(pair_id, []).append(person_id)
+    return {pair_id: tuple(sorted(people)) for pair_id, people in pairs.items()}
+
+
+async def _intros(district) -> dict[str, tuple[int, ...]]:
+    async with district.sessions() as s:
+        return {i.key: tuple(i.people) for i in (await s.execute(select(OutboxItem).where(OutboxItem.kind == "intro"))).scalars()}
+
+
+async def test_an_intro_round_writes_its_messages_a_chunk_at_a_time_after_the_pairs(speaker, district, monkeypatch):
+    monkeypatch.setattr(batches, "ROWS", 1)
+    await _intros_on(speaker, district)
+    queued, seen = await _intro_job(district)
+    assert queued == 3  # two pairs and a trio
+    # The round with its 3 pairs and 7 answers, then each message in a transaction of its own
+    # (before: all 14 rows in one).
+    assert [n for n in seen.added if n] == [11, 1, 1, 1]
+
+
+async def test_an_intro_round_cut_off_between_chunks_is_finished_by_the_next_run_each_pair_once(speaker, district, monkeypatch, clock):
+    monkeypatch.setattr(batches, "ROWS", 1)
+    await _intros_on(speaker, district)
+    queued, _ = await _intro_job(district, stop_after=2)  # the round and one message
+    assert queued is None
+    assert len(await _intros(district)) == 1
+    queued, _ = await _intro_job(district)
+    assert queued == 2
+    pairs = await _round_pairs(district)
+    sent = await _intros(district)
+    assert sorted(sent.values()) == sorted(pairs.values()) and len(pairs) == 3
+    assert (await _intro_job(district))[0] == 0
+    async with district.sessions() as s:
+        assert (await s.execute(select(func.count()).select_from(IntroRound))).scalar() == 1
+    # A week later the follow-ups (no new round: intros turned off): cut off after the first
+    # two of the seven, finished by the next run, each person asked once.
+    async with district.sessions() as s:
+        await s.execute(update(Group).values(intros_enabled=False))
+        await s.commit()
+    clock.advance(days=7)
+    monkeypatch.setattr(batches, "ROWS", 2)
+    assert (await _intro_job(district, stop_after=1))[0] is None
+    assert len(await _followups(district)) == 2
+    assert (await _intro_job(district))[0] == 5
+    assert await _followups(district) == sorted(p for people in pairs.values() for p in people)
+    assert (await _intro_job(district))[0] == 0
+
+
+async def _followups(district) -> list[int]:
+    async with district.sessions() as s:
+        return sorted((await s.execute(select(OutboxItem.person_id).where(OutboxItem.kind == "intro_followup"))).scalars())
