@@ -186,6 +186,8 @@ async def plan(session: AsyncSession, settings: Settings, now: datetime, lengths
     written += await _write_plan(session, planned, horizons)
     # Rows of occurrences long past are of no further use.
     await (await session.connection()).execute(delete(NudgePlan).where(NudgePlan.occurs_at < now - timedelta(days=2)))
+    # Committed before the sending step reads who is due, which can take seconds.
+    await batches.commit(session)
     return written
 
 

@@ -60,8 +60,8 @@ async def test_nudge_planning_and_sending_commit_a_chunk_at_a_time(speaker, dist
 
 async def test_a_nudge_run_cut_off_between_chunks_is_finished_by_the_next_run_each_reminder_once(speaker, district, small_chunks):
     await speaker("jordan.reyes").say("meeting add lgbtq 2026-09-16 16:00 Room 204")
-    # Cut off after the plan and the first two reminders were committed.
-    queued, _ = await _nudge_job(district, stop_after=2)
+    # Cut off after the plan, the clearing of old plan rows and the first two reminders were committed.
+    queued, _ = await _nudge_job(district, stop_after=3)
     assert queued is None
     partial = await _keys(district, "nudge")
     assert 0 < len(partial) < MEMBERS
