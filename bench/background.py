@@ -10,7 +10,8 @@ meetings (bench/nudges.py's mix, made 150 days ago, members joined 200 days ago)
 journeys onboarding's first run starts from), and a group with 5,000 members opted in to intros.
 
 Then, in a child process of its own (as a second `serve` on the database would be, with its own
-connections), a closed loop sends `groups join <group> --yes`, `groups mine` and `meeting list`
+connections; `--same-process` runs it on the jobs' own event loop instead, as in one `serve`), a
+closed loop sends `groups join <group> --yes`, `groups mine` and `meeting list`
 through `Bot.handle`, one at a time, each as a random person: first for `--idle` seconds with
 no job running, then while this process runs, back to back and each as the scheduler runs it
 (its own session, committed after): the first nudge run (planning the week, then every reminder
@@ -198,20 +199,29 @@ async def main() -> None:
     parser.add_argument("--concerns", type=int, default=100_000)
     parser.add_argument("--roster", type=int, default=150_000)
     parser.add_argument("--intro-members", type=int, default=5_000)
+    parser.add_argument("--same-process", action="store_true", help="run the loop on this process's event loop, as `serve` runs its jobs next to its requests")
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of the loop with no job running")
     args = parser.parse_args()
     url = args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'background.db'}"
     if not url.startswith("sqlite"):
         await _ensure_pg_database(url)
-    backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    backend = ("SQLite" if url.startswith("sqlite") else "PostgreSQL") + (", one process" if args.same_process else "")
     await prepare(url, args.people, args.memberships, args.concerns, args.roster, args.intro_members)
 
-    context = multiprocessing.get_context("spawn")
-    stop, ready = context.Event(), context.Event()
     out = str(Path(tempfile.mkdtemp()) / "samples.json")
-    child = context.Process(target=load, args=(url, args.people, out, stop, ready))
-    child.start()
-    ready.wait()
+    if args.same_process:
+        import threading
+
+        stop, ready = threading.Event(), threading.Event()
+        child = asyncio.ensure_future(_load(url, args.people, out, stop, ready))
+        while not ready.is_set():
+            await asyncio.sleep(0.05)
+    else:
+        context = multiprocessing.get_context("spawn")
+        stop, ready = context.Event(), context.Event()
+        child = context.Process(target=load, args=(url, args.people, out, stop, ready))
+        child.start()
+        ready.wait()
     idle_from = time.time()
     await asyncio.sleep(args.idle)
     idle_to = time.time()
@@ -220,7 +230,10 @@ async def main() -> None:
     results = await run_jobs(url, windows)
     await asyncio.sleep(1.0)
     stop.set()
-    child.join()
+    if args.same_process:
+        await child
+    else:
+        child.join()
     samples = json.loads(Path(out).read_text())
     idle = [ms for at, ms, _ in samples if idle_from <= at - ms / 1000 and at <= idle_to]
     busy = [ms for at, ms, _ in samples if windows[0][1] <= at and at - ms / 1000 <= windows[-1][2]]
