@@ -119,11 +119,14 @@ async def _hold(session, settings, now, today, group: Group, number: int, plan: 
     # Core inserts without RETURNING, then the round's ids in order: ids grow in the order one
     # transaction inserts them (SQLite's rowid, PostgreSQL's sequence), and every pair of this
     # round is ours. Row-by-row RETURNING was most of the round's time.
-    await session.execute(insert(IntroPair.__table__), [{"round_id": held.id} for _ in plan.groups])
-    pair_ids = list((await session.execute(select(IntroPair.id).where(IntroPair.round_id == held.id).order_by(IntroPair.id))).scalars())
+    # On the connection, not through the ORM's bulk path: the round's transaction is the one
+    # this job cannot split (a round is never left half-paired), so it is kept as short as can be.
+    connection = await session.connection()
+    await connection.execute(insert(IntroPair.__table__), [{"round_id": held.id} for _ in plan.groups])
+    pair_ids = list((await connection.execute(select(IntroPair.id).where(IntroPair.round_id == held.id).order_by(IntroPair.id))).scalars())
     assert len(pair_ids) == len(plan.groups)
     pairs = list(zip(pair_ids, plan.groups))
-    await session.execute(insert(IntroPairMember.__table__), [{"pair_id": pair_id, "person_id": p, "met": None} for pair_id, members in pairs for p in members])
+    await connection.execute(insert(IntroPairMember.__table__), [{"pair_id": pair_id, "person_id": p, "met": None} for pair_id, members in pairs for p in members])
     # The round and who is paired with whom are one transaction (small rows of ids); the
     # messages follow a chunk at a time.
     await batches.commit(session)
