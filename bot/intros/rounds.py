@@ -139,7 +139,7 @@ async def _finish_rounds(session: AsyncSession, settings: Settings, now: datetim
     recent = (await session.execute(select(IntroRound.id, IntroRound.group_id).where(IntroRound.held_at >= now - RESUME_WITHIN))).all()
     for round_id, group_id in recent:
         # Pairs of two or more (forget-me can leave one alone, whose message was withdrawn)
-        # against the round's messages in the outbox, both counted on an index.
+        # against the round's messages in the outbox.
         pairs = (
             await session.execute(
                 select(IntroPairMember.pair_id).join(IntroPair, IntroPair.id == IntroPairMember.pair_id).where(IntroPair.round_id == round_id)
@@ -150,7 +150,7 @@ async def _finish_rounds(session: AsyncSession, settings: Settings, now: datetim
             members.setdefault(pair_id, [])
         prefix = f"intro:{round_id}:"
         written = (
-            await session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.key >= prefix, OutboxItem.key < f"intro:{round_id};"))
+            await session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "intro", OutboxItem.key.startswith(prefix)))
         ).scalar()
         if written >= _whole(pairs):
             continue
