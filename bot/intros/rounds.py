@@ -138,40 +138,24 @@ async def _finish_rounds(session: AsyncSession, settings: Settings, now: datetim
     queued = 0
     recent = (await session.execute(select(IntroRound.id, IntroRound.group_id).where(IntroRound.held_at >= now - RESUME_WITHIN))).all()
     for round_id, group_id in recent:
-        # Pairs of two or more (forget-me can leave one alone, whose message was withdrawn)
-        # against the round's messages in the outbox.
-        pairs = (
-            await session.execute(
-                select(IntroPairMember.pair_id).join(IntroPair, IntroPair.id == IntroPairMember.pair_id).where(IntroPair.round_id == round_id)
-            )
-        ).scalars().all()
         members: dict[int, list[int]] = {}
-        for pair_id in pairs:
-            members.setdefault(pair_id, [])
-        prefix = f"intro:{round_id}:"
-        written = (
-            await session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "intro", OutboxItem.key.startswith(prefix)))
-        ).scalar()
-        if written >= _whole(pairs):
-            continue
-        rows = await session.execute(
+        for pair_id, person_id in await session.execute(
             select(IntroPairMember.pair_id, IntroPairMember.person_id).join(IntroPair, IntroPair.id == IntroPairMember.pair_id).where(IntroPair.round_id == round_id)
-        )
-        for pair_id, person_id in rows:
-            members[pair_id].append(person_id)
-        group = await session.get(Group, group_id)
-        if group is None:
-            continue
+        ):
+            members.setdefault(pair_id, []).append(person_id)
+        # Pairs of two or more (forget-me can leave one alone, whose message was withdrawn),
+        # looked up in the outbox by their exact keys (its unique index).
         whole = [(pair_id, tuple(sorted(people))) for pair_id, people in sorted(members.items()) if len(people) >= 2]
-        queued += await _send_round(session, settings, now, round_id, group, whole)
+        keys = [f"intro:{round_id}:{pair_id}" for pair_id, _ in whole]
+        written = 0
+        for chunk in batches.chunks(keys):
+            written += (await session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.key.in_(chunk)))).scalar()
+        if written >= len(keys):
+            continue
+        group = await session.get(Group, group_id)
+        if group is not None:
+            queued += await _send_round(session, settings, now, round_id, group, whole)
     return queued
-
-
-def _whole(pair_ids: list[int]) -> int:
-    counts: dict[int, int] = {}
-    for pair_id in pair_ids:
-        counts[pair_id] = counts.get(pair_id, 0) + 1
-    return sum(1 for n in counts.values() if n >= 2)
 
 
 async def _send_round(session, settings, now, round_id: int, group: Group, pairs) -> int:
