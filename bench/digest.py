@@ -41,19 +41,12 @@ LAST = ["Lopez", "Núñez", "Bello", "Watanabe", "Kim", "Hernandez", "Shah", "Be
 WORDS = "in the staff meeting a colleague said something about my accent and nobody answered again after school hallway duty schedule unfair".split()
 
 
-async def build(url: str, concerns: int, people: int, seed: int = 3):
-    rng = random.Random(seed)
-    engine = open_engine(url)
-    if not is_sqlite(engine):
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    await upgrade(engine)
+def concern_rows(rng: random.Random, concerns: int, names: list[str], people: int) -> list[dict]:
+    """`concerns` concerns over the 52 weeks up to WEEK, long-tailed over sites, some texts with
+    planted names, phone numbers and e-mails."""
     first_day = WEEK - timedelta(weeks=51)
     site_weights = [1.0 / (i + 1) ** 0.7 for i in range(len(SITES))]
     category_weights = [5, 4, 3, 6, 2, 1]
-    names = [f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}" if i % 3 == 0 else f"{rng.choice(FIRST)} {rng.choice(LAST)}" for i in range(people)]
-    person_rows = [dict(id=i + 1, name=name, email=f"person{i}@district.example", language="en", dm_ok=True, nudges_ok=True, created_on=WEEK) for i, name in enumerate(names)]
     rows = []
     for n in range(concerns):
         words = rng.choices(WORDS, k=rng.randint(12, 60))
@@ -75,6 +68,20 @@ async def build(url: str, concerns: int, people: int, seed: int = 3):
                 filed_on=first_day + timedelta(days=rng.randrange(52 * 7)),
             )
         )
+    return rows
+
+
+async def build(url: str, concerns: int, people: int, seed: int = 3):
+    rng = random.Random(seed)
+    engine = open_engine(url)
+    if not is_sqlite(engine):
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    names = [f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}" if i % 3 == 0 else f"{rng.choice(FIRST)} {rng.choice(LAST)}" for i in range(people)]
+    person_rows = [dict(id=i + 1, name=name, email=f"person{i}@district.example", language="en", dm_ok=True, nudges_ok=True, created_on=WEEK) for i, name in enumerate(names)]
+    rows = concern_rows(rng, concerns, names, people)
     async with engine.begin() as conn:
         await _bulk(conn, Person, person_rows)
         await _bulk(conn, Concern, rows)

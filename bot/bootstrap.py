@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, TextIO
@@ -23,6 +23,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     bot: Bot
     clock: Clock
+    #: Whether each platform answered lately (adapters/network.py), made on first use.
+    _reachability: object = field(default=None, repr=False, compare=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -34,6 +36,15 @@ class Runtime:
     def metrics(self):
         """This process's instruments (bot.metrics), shared by the core, dispatcher and scheduler."""
         return self.bot.metrics
+
+    @property
+    def reachability(self):
+        """Each platform's state for the log, `/readyz` and metrics (adapters.network.Reachability)."""
+        if self._reachability is None:
+            from adapters.network import Reachability
+
+            self._reachability = Reachability()
+        return self._reachability
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -89,6 +100,14 @@ async def restore_database(settings: Settings, source: Path):
     from operations.backup import restore
 
     return await restore(settings.database_url, source)
+
+
+async def provisioning_status(runtime: Runtime) -> str:
+    """`affinity-bot provisioning status` (provisioning/status.py)."""
+    from provisioning.status import status
+
+    async with runtime.sessions() as session:
+        return await status(session, runtime.now(), bool(runtime.settings.scim_tokens))
 
 
 async def upgrade_database(settings: Settings) -> str:
@@ -293,8 +312,12 @@ def build_web_app(runtime: Runtime, scheduler=None):
 
     app.router.add_get("/healthz", healthz)
     readiness = ReadinessCheck(
-        runtime.settings.database_url, runtime.clock, last_tick=(lambda: scheduler.last_tick) if scheduler is not None else None
+        runtime.settings.database_url,
+        runtime.clock,
+        last_tick=(lambda: scheduler.last_tick) if scheduler is not None else None,
+        platforms=runtime.reachability.body,
     )
+    runtime.reachability.watch(lambda platform, up: runtime.metrics.platform_up.labels(platform).set(1 if up else 0))
 
     async def close_readiness(app: web.Application) -> None:
         await readiness.close()
@@ -305,6 +328,10 @@ def build_web_app(runtime: Runtime, scheduler=None):
         add_metrics(app, runtime.metrics, runtime.sessions, runtime.clock)
     if runtime.settings.public_url:
         add_export_downloads(app, runtime)
+    if runtime.settings.scim_tokens:
+        from provisioning.endpoint import add_scim
+
+        add_scim(app, runtime.settings.scim_tokens, runtime.sessions, runtime.clock, runtime.settings)
     for attach in _platform_attachers():
         attach(app, runtime)
     return app
@@ -354,6 +381,13 @@ async def serve(runtime: Runtime, host: str = "0.0.0.0", scheduler: bool = True)
     unless `scheduler` is off (extra replicas behind a load balancer)."""
     from aiohttp import web
 
+    from adapters.network import NetworkSettingError, check_settings
+
+    try:
+        # An unreadable SSL_CERT_FILE or an https:// proxy URL is one sentence, before anything starts.
+        check_settings()
+    except NetworkSettingError as exc:
+        raise ConfigError(str(exc)) from None
     gateways: dict = {}
     timers = None
     if scheduler:

@@ -114,6 +114,26 @@ def doctor() -> None:
     sys.exit(code)
 
 
+@main.group(help="Staff provisioned from the district's identity system (SCIM).")
+def provisioning() -> None:
+    pass
+
+
+@provisioning.command("status", help="The last SCIM request, what the last day created, updated and ended, and the last errors.")
+def provisioning_status() -> None:
+    from bot.bootstrap import open_runtime, provisioning_status as read_status
+
+    async def go(settings: Settings) -> int:
+        runtime = await open_runtime(settings)
+        try:
+            click.echo(await read_status(runtime))
+        finally:
+            await runtime.close()
+        return 0
+
+    _run(go)
+
+
 @main.group(help="Database tasks.")
 def db() -> None:
     pass

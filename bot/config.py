@@ -54,6 +54,10 @@ class District:
     #: `groups health` lists join requests that have waited longer than this many days.
     request_wait_days: int = 7
     groups: tuple[Mapping[str, Any], ...] = ()
+    #: How a SCIM user becomes a person (docs/provisioning.md): `site` is the first of these
+    #: attributes that has a value; `start_date` the attribute that holds the start date.
+    provisioning_site: tuple[str, ...] = ("department", "organization", "locality")
+    provisioning_start_date: str | None = "employeeHireDate"
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,9 @@ class Settings:
     #: The address people reach `serve` at (`AFFINITY_PUBLIC_URL`, e.g. https://affinity.example.org):
     #: `privacy export` on Teams answers with a short-lived link under it. Empty: no link is made.
     public_url: str = ""
+    #: `AFFINITY_SCIM_TOKEN`: the bearer tokens `/scim/v2/` accepts (several, comma-separated,
+    #: for rotation); none leaves the SCIM routes unserved (404).
+    scim_tokens: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -153,6 +160,9 @@ class Settings:
         public_url = env.get("AFFINITY_PUBLIC_URL", "").strip().rstrip("/")
         if public_url and not (public_url.startswith(("https://", "http://")) and "?" not in public_url and "#" not in public_url and len(public_url) <= 200):
             raise ConfigError(f"AFFINITY_PUBLIC_URL must be the https:// address people reach the bot at, such as https://affinity.example.org, not {public_url!r}.")
+        scim_tokens = tuple(t.strip() for t in env.get("AFFINITY_SCIM_TOKEN", "").split(",") if t.strip())
+        if any(len(t) < 32 for t in scim_tokens):
+            raise ConfigError("AFFINITY_SCIM_TOKEN must hold tokens of at least 32 characters each, comma-separated (make one with `openssl rand -hex 32`).")
         config_path = env.get("AFFINITY_CONFIG", "").strip() or None
         district = load_district(Path(config_path)) if config_path else District()
         return cls(
@@ -177,6 +187,7 @@ class Settings:
             metrics_port=int(metrics_port_text) if metrics_port_text else None,
             log_format=log_format,
             public_url=public_url,
+            scim_tokens=scim_tokens,
         )
 
 
@@ -217,12 +228,15 @@ def district_from_mapping(raw: Mapping[str, Any], source: str = "AFFINITY_CONFIG
         "intro_avoid_rounds": lambda v, key: _int(v, key, source, minimum=0),
         "request_wait_days": lambda v, key: _int(v, key, source, minimum=1),
         "groups": lambda v, key: tuple(_mapping_list(v, key, source)),
+        "provisioning": None,
     }
     for key, value in raw.items():
         if key not in readers:
             known = ", ".join(sorted(readers))
             raise ConfigError(f"{source}: unknown setting {key!r}; known settings are {known}.")
-        if key in ("quiet_hours", "working_hours"):
+        if key == "provisioning":
+            values.update(_provisioning(value, source))
+        elif key in ("quiet_hours", "working_hours"):
             start, end = _window(value, key, source)
             prefix = "quiet" if key == "quiet_hours" else "work"
             values[f"{prefix}_start"], values[f"{prefix}_end"] = start, end
@@ -232,6 +246,29 @@ def district_from_mapping(raw: Mapping[str, Any], source: str = "AFFINITY_CONFIG
     if district.excerpt_min < district.k:
         raise ConfigError(f"{source}: excerpt_min ({district.excerpt_min}) may not be below k ({district.k}).")
     return district
+
+
+_SITE_SOURCES = ("department", "organization", "division", "locality")
+
+
+def _provisioning(value: Any, source: str) -> dict[str, Any]:
+    """`provisioning: {site: [department, organization, locality], start_date: employeeHireDate}`."""
+    raw = _mapping(value, "provisioning", source)
+    found: dict[str, Any] = {}
+    for key, item in raw.items():
+        if key == "site":
+            names = tuple(_str_list(item, "provisioning.site", source))
+            wrong = [n for n in names if n not in _SITE_SOURCES]
+            if wrong:
+                raise ConfigError(f"{source}: provisioning.site may name {', '.join(_SITE_SOURCES)}, not {wrong[0]!r}.")
+            found["provisioning_site"] = names
+        elif key == "start_date":
+            if item is not None and (not isinstance(item, str) or not item.strip() or len(item) > 100):
+                raise ConfigError(f"{source}: provisioning.start_date must be the name of a SCIM attribute, such as employeeHireDate.")
+            found["provisioning_start_date"] = item.strip() if item else None
+        else:
+            raise ConfigError(f"{source}: unknown setting provisioning.{key}; known settings are site, start_date.")
+    return found
 
 
 def _nudge_offsets(value: Any, key: str, source: str) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from bot.groups.commands import ListGroups
 from bot.help import refusal_reply
 from bot import request_context
 from bot.metrics import PLATFORMS, Metrics, bounded
-from bot.parsing import ALIASES, Command, Refusal, normalise, parse
+from bot.parsing import Command, Refusal, first_word, normalise, parse
 from bot.people.identity import KNOWN_FACTS, identify, identify_with_roles, own_groups
 from bot.turn import Turn
 from bot.typed_text import cleaned, one_line
@@ -329,7 +329,7 @@ def command_word(inbound: Inbound) -> str:
     if not words:
         return "empty"
     word = words[0].lower()
-    return ALIASES.get(word, word)
+    return first_word(word)
 
 
 def is_outage(exc: BaseException) -> bool:

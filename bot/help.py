@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.features import Feature
-from bot.parsing import Args, Command, Refusal, Spec
+from bot.parsing import Command, Refusal, command, say, specs_of
 from bot.roles import Roles
 from bot.turn import Turn
 from bot.types import Reply
@@ -14,6 +14,7 @@ from bot.types import Reply
 SECTIONS = (("all", "member"), ("facilitator",), ("dei_office",), ("admin",))
 
 
+@command("help", help="help.help", extra=True)
 @dataclass(frozen=True)
 class Help(Command):
     pass
@@ -43,14 +44,10 @@ async def show_help(cmd: Help, turn: Turn) -> Reply:
 
 def refusal_reply(refusal: Refusal, turn: Turn) -> Reply:
     """The sentence for input the bot cannot act on, with the help list when it would help."""
-    text = turn.t(refusal.key, **dict(refusal.params))
+    text = say(refusal, turn.t)
     if refusal.show_help:
         text = f"{text}\n\n{help_text(turn, turn.roles)}"
     return Reply(text=text, refused=True)
 
 
-def _build(args: Args) -> Command:
-    return Help()
-
-
-FEATURE = Feature(name="help", specs=(Spec(("help",), _build, "help.help"),), handlers={Help: show_help})
+FEATURE = Feature(name="help", specs=specs_of(Help), handlers={Help: show_help})

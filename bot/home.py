@@ -6,7 +6,10 @@ from sqlalchemy import select
 
 from bot.cards import card_reply
 from bot.features import Feature
+from bot.groups.commands import ListGroups, MyGroups
 from bot.onboarding import start_journey
+from bot.parsing import line
+from bot.people.commands import Privacy, ShowSettings
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Reply
 from storage.models import Group, Membership
@@ -43,10 +46,10 @@ async def home_opened(turn: Turn) -> Reply:
             body=t("home.intro") if not rows else t("home.your_groups"),
             fields=fields,
             actions=(
-                Button(t("home.button_discover"), "groups", style="primary"),
-                Button(t("home.button_mine"), "groups mine"),
-                Button(t("home.button_settings"), "settings"),
-                Button(t("home.button_privacy"), "privacy"),
+                Button(t("home.button_discover"), line(ListGroups()), style="primary"),
+                Button(t("home.button_mine"), line(MyGroups())),
+                Button(t("home.button_settings"), line(ShowSettings())),
+                Button(t("home.button_privacy"), line(Privacy())),
             ),
         ),
         ephemeral=False,

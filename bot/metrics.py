@@ -74,6 +74,9 @@ class Metrics:
         self.scheduler_last_tick = Gauge(
             "affinity_scheduler_last_tick_timestamp_seconds", "When this process's scheduler last ran the jobs (Unix time; 0: never or not running here).", registry=r
         )
+        self.platform_up = Gauge(
+            "affinity_platform_up", "1 when the platform answered this process's last call (or its WebSocket is up), 0 while it cannot be reached.", ["platform"], registry=r
+        )
         self.database_up = Gauge("affinity_database_up", "1 when the last readiness check reached the database at the schema's head, else 0.", registry=r)
         self._job_names: frozenset[str] = frozenset()
         self._commands: frozenset[str] = frozenset()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Translator
 from bot.config import Settings
+from bot.parsing import Command, line
 from bot.roles import Roles
 from bot.types import Button, Card, Inbound, Reply
 from storage.models import AuditEntry, Person
@@ -60,11 +61,14 @@ class Turn:
             AuditEntry(at=self.now, actor_id=self.person.id, action=action, group_id=group_id, subject_id=subject_id, detail=detail)
         )
 
-    def ask(self, command: str, yes_label: str, no_label: str | None = None) -> tuple[Button, ...]:
+    def ask(self, command: Command, yes_label: str, no_label: str | None = None) -> tuple[Button, ...]:
         """Remember `command` as the answer to "yes", and give the matching buttons."""
-        self.person.pending_command = command
+        from bot.people.commands import Answer
+
+        said = line(command)
+        self.person.pending_command = said
         self.person.pending_until = self.now + CONFIRM_WINDOW
         return (
-            Button(label=yes_label, value=command, style="primary"),
-            Button(label=no_label or self.t("common.cancel"), value="no"),
+            Button(label=yes_label, value=said, style="primary"),
+            Button(label=no_label or self.t("common.cancel"), value=line(Answer(False))),
         )

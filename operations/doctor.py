@@ -242,9 +242,10 @@ async def _slack_checks(settings: Settings) -> list[Check]:
     if not settings.slack_bot_token:
         return [skipped("Slack auth.test", "installs in many workspaces (OAuth): each workspace's token is checked when it installs the app")]
     from slack_sdk.errors import SlackApiError
-    from slack_sdk.web.async_client import AsyncWebClient
 
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=int(TIMEOUT), retry_handlers=[])
+    from adapters.slack.egress import web_client
+
+    client = web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=int(TIMEOUT), retry_handlers=[])
     try:
         answer = await client.auth_test()
     except SlackApiError as exc:
@@ -289,6 +290,7 @@ async def _teams_checks(settings: Settings, login_url: str | None) -> list[Check
         return [skipped("Teams", "not configured (no MICROSOFT_APP_ID)")]
     import aiohttp
 
+    from adapters import network
     from adapters.teams.connector import Credentials
 
     checks: list[Check] = []
@@ -310,7 +312,7 @@ async def _teams_checks(settings: Settings, login_url: str | None) -> list[Check
         "scope": "https://api.botframework.com/.default",
     }
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT), trust_env=True) as http:
+        async with network.session(aiohttp.ClientTimeout(total=TIMEOUT)) as http:
             async with http.post(credentials.token_url(), data=form) as response:
                 status = response.status
                 answer = await response.json(content_type=None) if status < 500 else {}

@@ -68,12 +68,16 @@ class ReadinessCheck:
         clock: Callable[[], datetime],
         last_tick: Callable[[], datetime | None] | None = None,
         started: datetime | None = None,
+        platforms: Callable[[], dict] | None = None,
     ) -> None:
         self.engine = probe_engine(database_url)
         self.clock = clock
         #: None when this process runs no scheduler (`serve --no-scheduler`).
         self.last_tick = last_tick
         self.started = started or clock()
+        #: Each platform's state (adapters.network.Reachability.body). Shown, never a 503: every
+        #: replica would fail alike, and the bot keeps serving the other platform and the queue.
+        self.platforms = platforms
 
     async def check(self) -> Readiness:
         from storage.engine import head_revision
@@ -97,6 +101,9 @@ class ReadinessCheck:
             if now - last > SCHEDULER_STALE:
                 reasons.append(SCHEDULER_STALLED)
                 detail["scheduler_idle_seconds"] = int((now - last).total_seconds())
+        platforms = self.platforms() if self.platforms is not None else None
+        if platforms:
+            detail["platforms"] = platforms
         return Readiness(tuple(reasons), detail)
 
     async def _revision(self) -> str | None:

@@ -61,8 +61,7 @@ def attach(app: web.Application, runtime: "Runtime") -> None:
 
 def gateway(runtime: "Runtime") -> SlackGateway | None:
     """The ChatGateway the dispatcher sends Slack messages through, or None without Slack settings."""
-    from slack_sdk.web.async_client import AsyncWebClient
-
+    from adapters.slack.egress import web_client
     from adapters.slack.installations import InstallationStore, Revocations
     from adapters.slack.redaction import quiet_logger
 
@@ -71,7 +70,7 @@ def gateway(runtime: "Runtime") -> SlackGateway | None:
         return None
     logger = quiet_logger()
     # No retries inside the client: the dispatcher owns retrying, with its own backoff.
-    client = AsyncWebClient(base_url=config.api_url, logger=logger, retry_handlers=[])
+    client = web_client(base_url=config.api_url, logger=logger, retry_handlers=[])
     if config.oauth:
         store = InstallationStore(runtime.sessions, config.client_id, logger, runtime.clock)
 
@@ -86,7 +85,7 @@ def gateway(runtime: "Runtime") -> SlackGateway | None:
             return config.bot_token
 
     revocations = Revocations(runtime.sessions, runtime.clock, single_token=None if config.oauth else config.bot_token)
-    return SlackGateway(client, token_for, revocations=revocations)
+    return SlackGateway(client, token_for, revocations=revocations, reachability=runtime.reachability)
 
 
 async def revoked_workspaces(runtime: "Runtime") -> list[str]:

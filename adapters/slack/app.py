@@ -13,12 +13,14 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import re
 import time
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any, Awaitable, Mapping
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
@@ -31,7 +33,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import select
 
+from adapters import network
 from adapters.slack.directory import Directory
+from adapters.slack.egress import fit_socket_mode, web_client, webhook_client
 from adapters.slack.gateway import upload_image
 from adapters.slack.inbound import (
     FORM_CALLBACK,
@@ -67,6 +71,26 @@ SIGNATURE_WINDOW = 300
 MAX_BODY = 1024 * 1024
 #: How long an event id is remembered, so Slack's retries of it are acknowledged and dropped.
 EVENT_MEMORY = 3600.0
+
+
+#: The longest wait between two attempts to reach a platform that does not answer.
+MAX_BACKOFF = 60.0
+#: The name Slack has in `/readyz` and the platform_up metric.
+PLATFORM_NAME = "slack"
+
+
+class _SlackUnavailable(Exception):
+    """Slack answered, but with a 5xx or 429: it is there but cannot serve now."""
+
+
+#: What "Slack did not answer" looks like: a connection refused or cut, a timeout, a 5xx.
+_UNANSWERED = (aiohttp.ClientError, asyncio.TimeoutError, OSError, _SlackUnavailable)
+
+
+def _unanswered(exc: BaseException, url: str) -> str:
+    if isinstance(exc, _SlackUnavailable):
+        return str(exc)
+    return network.explain(exc, url)
 
 
 class RecentIds:
@@ -126,7 +150,7 @@ class SlackAdapter:
         self.config = config
         self.ack_budget = ack_budget
         self.logger = quiet_logger()
-        self.client = AsyncWebClient(token=None if config.oauth else config.bot_token, base_url=config.api_url, logger=self.logger)
+        self.client = web_client(token=None if config.oauth else config.bot_token, base_url=config.api_url, logger=self.logger)
         self.directory = directory or Directory()
         self.seen = RecentIds()
         self.tasks: set[asyncio.Task] = set()
@@ -134,6 +158,9 @@ class SlackAdapter:
         # everyone a kept listing is for, and it is encoded once rather than once per request.
         self._encoded: OrderedDict[int, tuple[Reply, str]] = OrderedDict()
         self.socket_handler = None
+        self._dialling: asyncio.Task | None = None
+        #: Each platform's state (adapters/network.py), shared with the dispatcher and /readyz.
+        self.reachability = runtime.reachability
         self.store = InstallationStore(runtime.sessions, config.client_id, self.logger, runtime.clock) if config.oauth else None
         self.revocations = Revocations(runtime.sessions, runtime.clock, single_token=None if config.oauth else config.bot_token)
         self.bolt = self._bolt(runtime)
@@ -199,6 +226,9 @@ class SlackAdapter:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
     async def close(self, _app: web.Application | None = None) -> None:
+        if self._dialling is not None:
+            self._dialling.cancel()
+            self._dialling = None
         if self.socket_handler is not None:
             await self.socket_handler.close_async()
             self.socket_handler = None
@@ -208,19 +238,55 @@ class SlackAdapter:
                 task.cancel()
 
     async def start_socket_mode(self, _app: web.Application | None = None) -> None:
-        """Dial out to Slack with the app-level token: no public URL, no signatures to check."""
-        web_client = AsyncWebClient(token=self.config.bot_token, base_url=self.config.api_url, logger=self.logger)
+        """Dial out to Slack with the app-level token: no public URL, no signatures to check.
+
+        A token Slack refuses stops start-up with a sentence. Slack not answering (refused
+        connections, timeouts, 5xx) does not: `serve` starts, says so in one line and in
+        `/readyz`, and keeps dialling with capped, jittered backoff until Slack is back."""
+        client = web_client(token=self.config.bot_token, base_url=self.config.api_url, logger=self.logger)
+        self.socket_handler = _CheckedSocketModeHandler(self.bolt, app_token=self.config.app_token, logger=self.logger, web_client=client)
+        await fit_socket_mode(self.socket_handler.client)
+        self.reachability.known(PLATFORM_NAME)
+        try:
+            await self._dial()
+        except ConfigError:
+            await self.socket_handler.close_async()
+            self.socket_handler = None
+            raise
+        except _UNANSWERED as exc:
+            self.reachability.down(PLATFORM_NAME, _unanswered(exc, self.config.api_url))
+            self._dialling = self.spawn(self._keep_dialling())
+
+    async def _dial(self) -> None:
+        """One attempt: ask Slack for a WebSocket URL (refused tokens raise ConfigError), then connect."""
         try:
             # The Socket Mode client retries forever on any error; a token Slack refuses is a
             # setting to fix, so ask once first and stop start-up with a sentence.
-            await web_client.apps_connections_open(app_token=self.config.app_token)
+            await self.socket_handler.client.web_client.apps_connections_open(app_token=self.config.app_token)
         except SlackApiError as exc:
             if _code(exc) in ("invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "account_inactive"):
                 raise ConfigError(
                     f"Slack refused SLACK_APP_TOKEN ({_code(exc)}): copy the app-level token with the connections:write scope from Basic Information > App-Level Tokens."
                 ) from None
-        self.socket_handler = _CheckedSocketModeHandler(self.bolt, app_token=self.config.app_token, logger=self.logger, web_client=web_client)
+            status = getattr(exc.response, "status_code", 200)
+            if status >= 500 or status == 429:
+                raise _SlackUnavailable(f"Slack answered HTTP {status}.") from None
         await self.socket_handler.connect_async()
+        self.reachability.up(PLATFORM_NAME)
+
+    async def _keep_dialling(self) -> None:
+        delay = 1.0
+        while self.socket_handler is not None:
+            await asyncio.sleep(random.uniform(delay / 2, delay))
+            try:
+                await self._dial()
+                return
+            except ConfigError as exc:
+                log.error("%s", exc)
+                return
+            except _UNANSWERED as exc:
+                self.reachability.down(PLATFORM_NAME, _unanswered(exc, self.config.api_url))
+                delay = min(delay * 2, MAX_BACKOFF)
 
     # --- HTTP --------------------------------------------------------------------------------
 
@@ -377,7 +443,7 @@ class SlackAdapter:
 
     async def _respond(self, url: str, payload: dict[str, Any]) -> None:
         try:
-            await AsyncWebhookClient(url=url, logger=self.logger).send_dict(payload)
+            await webhook_client(url, logger=self.logger).send_dict(payload)
         except Exception as exc:  # noqa: BLE001
             log.warning("slack: response_url failed: %s", type(exc).__name__)
 

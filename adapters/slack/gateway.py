@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters import network
 from adapters.slack.inbound import PLATFORM
 from adapters.slack.render import message
 from bot.types import ConversationRef, DeliveryResult, Destination, Image, Reply, UserRef
@@ -160,8 +161,14 @@ class SlackGateway:
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, token_for: TokenFor, monotonic: Monotonic = time.monotonic, revocations: Any = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient, token_for: TokenFor, monotonic: Monotonic = time.monotonic, revocations: Any = None, reachability: Any = None
+    ) -> None:
         self.client = client
+        #: Slack's state for the log and /readyz (adapters.network.Reachability), when served.
+        self.reachability = reachability
+        if reachability is not None:
+            reachability.known(PLATFORM)
         self.token_for = token_for
         #: Workspaces that took the app back (installations.Revocations): parked, not retried.
         self.revocations = revocations
@@ -180,7 +187,7 @@ class SlackGateway:
         # Without a session of its own, slack_sdk opens and closes one for every call; one kept
         # for the gateway's life reuses connections, which a fan-out of thousands needs.
         if self.client.session is None or self.client.session.closed:
-            self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self.client.session = network.session(aiohttp.ClientTimeout(total=self.client.timeout, connect=min(5, self.client.timeout)))
             self._owns_session = True
 
     async def close(self) -> None:
@@ -211,20 +218,34 @@ class SlackGateway:
             return _result(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             # Opening a conversation twice does no harm, so any failure here is an ordinary one.
-            return DeliveryResult.failed(f"connection: {type(exc).__name__}")
+            return self._unreachable(exc)
         if isinstance(to, ConversationRef):
             wait = self.pacing.reserve(tenant, channel)
             if wait > 0:
                 return DeliveryResult.later(wait, "channel pace")
         try:
-            return await self._post(token, channel, thread, reply, key)
+            found = await self._post(token, channel, thread, reply, key)
         except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 200)
+            if status >= 500 and self.reachability is not None:
+                self.reachability.down(PLATFORM, f"Slack answered HTTP {status}.")
             return _result(exc)
-        except aiohttp.ClientConnectorError as exc:
-            # The connection was never made, so nothing reached Slack.
-            return DeliveryResult.failed(f"connection: {type(exc).__name__}")
+        except (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError) as exc:
+            # The connection was never made (nor the proxy's tunnel), so nothing reached Slack.
+            return self._unreachable(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            if self.reachability is not None:
+                self.reachability.down(PLATFORM, network.explain(exc, self.client.base_url))
             raise DeliveryInDoubt(type(exc).__name__) from None
+        if self.reachability is not None:
+            self.reachability.up(PLATFORM)
+        return found
+
+    def _unreachable(self, exc: BaseException) -> DeliveryResult:
+        sentence = network.explain(exc, self.client.base_url)
+        if self.reachability is not None:
+            self.reachability.down(PLATFORM, sentence)
+        return DeliveryResult.failed(sentence)
 
     async def _conversation(self, token: str, tenant: str, to: Destination) -> tuple[str, str | None] | DeliveryResult:
         """The channel (and thread) a destination is written in; a DM or group DM is opened once."""
@@ -286,6 +307,9 @@ class SlackGateway:
             headers = self._headers[token] = {"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"}
         async with self.client.session.post(url, data=body, headers=headers, skip_auto_headers=_SKIP) as response:
             raw, status, answer_headers = await response.read(), response.status, dict(response.headers)
+            if status == 407:
+                # The district's proxy, not Slack, answered (plain http:// goes through it unwrapped).
+                raise aiohttp.ClientHttpProxyError(response.request_info, (), status=407, message="Proxy Authentication Required")
         try:
             data = json.loads(raw)
         except ValueError:

@@ -17,7 +17,19 @@ LOGGER_NAME = "affinity.slack.framework"
 _HEAD = re.compile(r"^[^(:\n{\[]{0,120}")
 
 
+def _noise() -> frozenset[str]:
+    """slack-bolt's start-up notes about its own arguments, which mean nothing to an admin: it
+    reads SLACK_BOT_TOKEN from the environment itself, then says the client we give it wins."""
+    from slack_bolt.logger import messages
+
+    return frozenset({messages.warning_client_prioritized_and_token_skipped(), messages.warning_installation_store_conflicts()})
+
+
 class _WithoutPayloads(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.noise = _noise()
+
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.INFO:
             return False
@@ -25,6 +37,8 @@ class _WithoutPayloads(logging.Filter):
             message = str(record.msg) % record.args if record.args else str(record.msg)
         except (TypeError, ValueError):
             message = str(record.msg)
+        if message in self.noise:
+            return False
         head = _HEAD.match(message)
         record.msg = "slack: " + ((head.group(0).strip() if head else "") or "event")
         record.args = ()

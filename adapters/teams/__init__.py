@@ -57,7 +57,7 @@ def attach(app: "web.Application", runtime: "Runtime", *, login_url: str | None 
         return
     creds = credentials(settings, login_url)
     service_urls = _service_urls(runtime, creds)
-    connector = Connector(creds, service_urls)
+    connector = Connector(creds, service_urls, reachability=runtime.reachability)
     adapter = TeamsAdapter(connector)
     turns = TeamsTurns(
         runtime.bot.handle, adapter, MemberDirectory(connector), ReferenceBook(runtime.sessions, now=runtime.now), suggest=runtime.bot.suggest
@@ -82,7 +82,7 @@ def gateway(runtime: "Runtime", *, login_url: str | None = None) -> TeamsGateway
     if not configured(runtime.settings):
         return None
     creds = credentials(runtime.settings, login_url)
-    connector = Connector(creds, _service_urls(runtime, creds))
+    connector = Connector(creds, _service_urls(runtime, creds), reachability=runtime.reachability)
     return TeamsGateway(TeamsAdapter(connector), ReferenceBook(runtime.sessions, now=runtime.now))
 
 

@@ -5,7 +5,8 @@ Every token the bot has not accepted before goes through the SDK's
 issuer, audience (our app id), the channel's endorsement of the signing key and the service URL
 claim against the activity's. Around that validation:
 
-- **The signing keys.** The SDK keeps the published keys for a day in a process-wide cache, but
+- **The signing keys.** Fetched on the district's network settings (adapters/network.py: proxy,
+  SSL_CERT_FILE, timeouts), for every metadata URL the SDK asks about. The SDK keeps the published keys for a day in a process-wide cache, but
   fetches them with blocking `requests` calls on the event loop (stalling every request in
   flight) and rebuilds the RSA key from its JWK on every request. `SigningKeys` takes its place
   in that cache: the fetch is asynchronous, one at a time however many requests wait for it,
@@ -35,6 +36,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticationConstants, ChannelValidation, JwtTokenValidation, SimpleCredentialProvider
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 
+from adapters import network
 from adapters.teams.connector import Credentials
 
 #: The longest a token is believed without validating it again.
@@ -84,13 +86,28 @@ class SigningKeys(_OpenIdMetadata):
 
 async def _published_keys(url: str) -> list:
     """What the SDK's `_OpenIdMetadata._refresh` fetches (the metadata, then its `jwks_uri`)."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=FETCH_TIMEOUT)) as session:
+    async with network.session(aiohttp.ClientTimeout(total=FETCH_TIMEOUT, connect=5)) as session:
         async with session.get(url) as response:
             response.raise_for_status()
             metadata = await response.json(content_type=None)
         async with session.get(metadata["jwks_uri"]) as response:
             response.raise_for_status()
             return (await response.json(content_type=None))["keys"]
+
+
+class _KeysCache(dict):
+    """The SDK's metadata cache, answering a `SigningKeys` for any URL it asks about: none of the
+    SDK's own key fetches (blocking `requests`, blind to SSL_CERT_FILE) is ever made."""
+
+    def get(self, url, default=None):  # type: ignore[override]
+        found = super().get(url)
+        if not isinstance(found, SigningKeys):
+            found = self[url] = SigningKeys(url)
+        return found
+
+
+if not isinstance(JwtTokenExtractor.metadataCache, _KeysCache):
+    JwtTokenExtractor.metadataCache = _KeysCache(JwtTokenExtractor.metadataCache)
 
 
 def signing_keys(url: str) -> SigningKeys:

@@ -17,6 +17,7 @@ import aiohttp
 import orjson
 from botframework.connector.auth import AuthenticationConstants
 
+from adapters import network
 from adapters.teams.service_urls import ServiceUrls
 
 #: Statuses Teams asks bots to retry later rather than treat as failures.
@@ -82,8 +83,12 @@ class Credentials:
 class Connector:
     """Sends activities, opens conversations and reads members, at the service URLs `service_urls` allows."""
 
-    def __init__(self, credentials: Credentials, service_urls: ServiceUrls, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, credentials: Credentials, service_urls: ServiceUrls, clock: Callable[[], float] = time.monotonic, reachability: Any = None) -> None:
         self.credentials = credentials
+        #: Teams' state for the log and /readyz (adapters.network.Reachability), when served.
+        self.reachability = reachability
+        if reachability is not None:
+            reachability.known("teams")
         self.service_urls = service_urls
         self._clock = clock
         self._session: aiohttp.ClientSession | None = None
@@ -130,7 +135,7 @@ class Connector:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=_TIMEOUT, raise_for_status=False)
+            self._session = network.session(_TIMEOUT, raise_for_status=False)
         return self._session
 
     async def _call(self, method: str, service_url: str, path: str, body: Mapping[str, Any] | None) -> Any:
@@ -146,6 +151,10 @@ class Connector:
                 if response.status == 401 and not self.credentials.local:
                     # A token revoked early: the next call fetches a new one.
                     self._token = None
+                if response.status >= 500 and self.reachability is not None:
+                    self.reachability.down("teams", f"the Teams connector at {service_url} answered HTTP {response.status}.")
+                elif self.reachability is not None:
+                    self.reachability.up("teams")
                 if response.status >= 400:
                     raise ConnectorError(response.status, _retry_after(response.headers.get("Retry-After")))
                 if response.content_type == "application/json":
@@ -153,8 +162,10 @@ class Connector:
                     return orjson.loads(raw) if raw.strip() else None
                 await response.read()
                 return None
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # Status 0: no answer at all, which is worth trying again later.
+            if self.reachability is not None:
+                self.reachability.down("teams", network.explain(exc, url))
             raise ConnectorError(0, DEFAULT_RETRY_AFTER) from None
 
     async def _bearer(self) -> str:

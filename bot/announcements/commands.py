@@ -4,66 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing import Args, Command, Refusal, Spec, read_number
+from bot.parsing import Command, command, rest, specs_of, text, word
+from bot.readers import NUMBER
 
 #: Longest announcement accepted; longer ones are refused with their length, never cut.
 MAX_ANNOUNCEMENT = 3000
-ANNOUNCE_USAGE = "announce <group> <text>"
-INVITE_USAGE = "groups invite <group> <person>"
 
 
+@command("announce", help="announcements.help_announce", refusal="errors.missing_group", audience="facilitator")
 @dataclass(frozen=True)
 class Announce(Command):
-    group: str
-    text: str
+    group: str = word()
+    text: str = text(most=MAX_ANNOUNCEMENT, too_long="announcements.too_long", missing="announcements.empty")
 
 
+@command("announce", "send", help="announcements.help_announce", refusal="announcements.bad_id", audience="facilitator", listed=False)
 @dataclass(frozen=True)
 class SendAnnouncement(Command):
-    announcement_id: int
+    announcement_id: int = word(NUMBER, label="id")
 
 
+@command("announce", "cancel", help="announcements.help_announce", refusal="announcements.bad_id", audience="facilitator", listed=False)
 @dataclass(frozen=True)
 class CancelAnnouncement(Command):
-    announcement_id: int
+    announcement_id: int = word(NUMBER, label="id")
 
 
+@command("groups", "invite", help="announcements.help_invite", refusal="errors.missing_group_and_person", audience="facilitator")
 @dataclass(frozen=True)
 class Invite(Command):
-    group: str
-    person: str
+    group: str = word()
+    person: str = rest()
 
 
-def _announce(args: Args) -> Command | Refusal:
-    if not args.words:
-        return Refusal("errors.missing_group", {"usage": ANNOUNCE_USAGE})
-    text = args.text_after(1)
-    if not text:
-        return Refusal("announcements.empty", {"usage": ANNOUNCE_USAGE})
-    if len(text) > MAX_ANNOUNCEMENT:
-        return Refusal("announcements.too_long", {"length": len(text), "limit": MAX_ANNOUNCEMENT})
-    return Announce(group=args.words[0], text=text)
-
-
-def _decision(make):
-    def build(args: Args) -> Command | Refusal:
-        number = read_number(args.words[0]) if len(args.words) == 1 else None
-        if number is None:
-            return Refusal("announcements.bad_id")
-        return make(number)
-
-    return build
-
-
-def _invite(args: Args) -> Command | Refusal:
-    if len(args.words) < 2:
-        return Refusal("errors.missing_group_and_person", {"usage": INVITE_USAGE})
-    return Invite(group=args.words[0], person=" ".join(args.words[1:]))
-
-
-SPECS = (
-    Spec(("announce",), _announce, "announcements.help_announce", audience="facilitator"),
-    Spec(("announce", "send"), _decision(SendAnnouncement), "announcements.help_announce", audience="facilitator", listed=False),
-    Spec(("announce", "cancel"), _decision(CancelAnnouncement), "announcements.help_announce", audience="facilitator", listed=False),
-    Spec(("groups", "invite"), _invite, "announcements.help_invite", audience="facilitator"),
-)
+SPECS = specs_of(Announce, SendAnnouncement, CancelAnnouncement, Invite)

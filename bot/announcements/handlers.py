@@ -12,6 +12,7 @@ from bot.announcements.messages import channel_card, member_card
 from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.groups.handlers import find_group
+from bot.parsing import line
 from bot.roles import FACILITATOR
 from bot.turn import Turn
 from bot.types import Button, Card, ConversationRef, Reply
@@ -58,8 +59,8 @@ async def announce(cmd: Announce, turn: Turn) -> Reply:
             body=t("announcements.preview_body", members=t("announcements.members_dm", count=members), channels=t("announcements.group_channels", count=channels)),
             sections=(member_card(t, group, cmd.text),),
             actions=(
-                Button(t("announcements.button_send"), f"announce send {draft.id}", style="primary"),
-                Button(t("announcements.button_cancel"), f"announce cancel {draft.id}"),
+                Button(t("announcements.button_send"), line(SendAnnouncement(draft.id)), style="primary"),
+                Button(t("announcements.button_cancel"), line(CancelAnnouncement(draft.id))),
             ),
         )
     )

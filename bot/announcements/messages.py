@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.catalogue import Translator
+from bot.groups.commands import GroupInfo, JoinGroup
+from bot.parsing import line
 from bot.types import Button, Card
 from storage.models import Group, Person
 
@@ -28,7 +30,7 @@ def invitation_card(t: Translator, group: Group, facilitator: Person) -> Card:
         title=t("announcements.invite_title", group=group.name),
         body=body,
         actions=(
-            Button(t("groups.button_join"), f"groups join {group.slug}", style="primary"),
-            Button(t("groups.button_info"), f"groups info {group.slug}"),
+            Button(t("groups.button_join"), line(JoinGroup(group.slug)), style="primary"),
+            Button(t("groups.button_info"), line(GroupInfo(group.slug))),
         ),
     )

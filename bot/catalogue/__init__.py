@@ -19,9 +19,33 @@ def catalogue(language: str) -> Mapping[str, str]:
     """All keys of one language, flattened to dotted names (`groups.joined`)."""
     entries: dict[str, str] = {}
     for path in sorted((_HERE / language).glob("*.yml")):
+        if path.name == WORDS_FILE:
+            continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         _flatten(path.stem, data, entries)
     return entries
+
+
+#: The words a person may type in each language (not sentences): `words.yml` beside the sentences.
+WORDS_FILE = "words.yml"
+
+
+@lru_cache(maxsize=None)
+def input_words(section: str) -> Mapping[str, str]:
+    """Every word any language lets a person type for `section`, lowered, to what it means.
+
+    `words.yml` lists, per meaning, the words of that language separated by spaces; a language
+    lists only the words it has. A person may type the words of any language, whatever their
+    setting, so the languages are merged.
+    """
+    found: dict[str, str] = {}
+    for language in LANGUAGES:
+        path = _HERE / language / WORDS_FILE
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for meaning, words in (data.get(section) or {}).items():
+            for word in str(words).split():
+                found.setdefault(word.lower(), str(meaning))
+    return found
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:

@@ -4,113 +4,75 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing import Args, Command, Refusal, Spec
+from bot.parsing import Command, command, line, flag, rest, specs_of, text, word
+from bot.readers import Choice
 
 FILE_FORM = "concern.file"
 #: `concern status` without a code: a form asking for it, so the code can be given where the
 #: answer is shown (Teams' dialog) rather than typed into a chat.
 STATUS_FORM = "concern.status"
-#: The commands that open a concern's answers again, with nothing secret in them (Reply.dialog).
-FILE_DIALOG = "concern"
-STATUS_DIALOG = "concern status"
 MAX_CONCERN_TEXT = 4000
+_TEXT = {"most": MAX_CONCERN_TEXT, "too_long": "concerns.too_long", "worded": True}
 
 
+@command("concern", help="help.concern", extra=True)
 @dataclass(frozen=True)
 class OpenConcernForm(Command):
     pass
 
 
+# A code may be typed with spaces between its groups: every word is kept, joined.
+@command("concern", "status", help="help.concern_status", refusal="concerns.missing_code")
 @dataclass(frozen=True)
 class ConcernStatus(Command):
-    code: str
+    code: str = rest(join="", default="")  # none typed: a form asks for it (AskCaseCode)
 
 
 @dataclass(frozen=True)
 class AskCaseCode(Command):
-    pass
+    """The form that asks for a case code; reached by `concern status` with no code."""
 
 
-def _status(args: Args) -> Command | Refusal:
-    if not args.words:
-        return AskCaseCode()
-    return ConcernStatus("".join(args.words))
-
-
+@command("concern", "followup", help="help.concern_followup", refusal="concerns.missing_code_and_text")
 @dataclass(frozen=True)
 class ConcernFollowup(Command):
-    code: str
-    text: str
+    code: str = word()
+    text: str = text(**_TEXT)
 
 
-@dataclass(frozen=True)
-class ViewConcern(Command):
-    handle: str
-
-
-@dataclass(frozen=True)
-class ReplyConcern(Command):
-    handle: str
-    text: str
-
-
-@dataclass(frozen=True)
-class CloseConcern(Command):
-    handle: str
-
-
+@command("concern", "list", help="help.concern_list", refusal="concerns.list_usage", audience="dei_office", admin_too=False)
 @dataclass(frozen=True)
 class ListConcerns(Command):
-    include_closed: bool = False
+    include_closed: bool = word(Choice(words={"open": False, "all": True}, shown=("open", "all")), default=False)
 
 
+@command("concern", "view", help="help.concern_view", refusal="concerns.missing_code", audience="dei_office", admin_too=False)
+@dataclass(frozen=True)
+class ViewConcern(Command):
+    handle: str = rest(join="", label="reference")
+
+
+@command("concern", "reply", help="help.concern_reply", refusal="concerns.missing_code_and_text", audience="dei_office", admin_too=False)
+@dataclass(frozen=True)
+class ReplyConcern(Command):
+    handle: str = word(label="reference")
+    text: str = text(**_TEXT)
+
+
+@command("concern", "close", help="help.concern_close", refusal="concerns.missing_code", audience="dei_office", admin_too=False)
+@dataclass(frozen=True)
+class CloseConcern(Command):
+    handle: str = rest(join="", label="reference")
+
+
+@command("digest", help="concerns.help_digest", refusal="concerns.digest_usage", audience="dei_office", strict_flags=True, admin_too=False)
 @dataclass(frozen=True)
 class ShowDigest(Command):
-    dry_run: bool = False
+    dry_run: bool = flag("--dry-run")
 
 
-def _digest(args: Args) -> Command | Refusal:
-    if args.words or args.flags - {"--dry-run"}:
-        return Refusal("concerns.digest_usage")
-    return ShowDigest(dry_run="--dry-run" in args.flags)
+SPECS = specs_of(OpenConcernForm, ConcernStatus, ConcernFollowup, ListConcerns, ViewConcern, ReplyConcern, CloseConcern, ShowDigest)
 
-
-def _code_only(make, usage: str):
-    def build(args: Args) -> Command | Refusal:
-        if not args.words:
-            return Refusal("concerns.missing_code", {"usage": usage})
-        # A code may be typed with spaces between its groups: keep every word.
-        return make("".join(args.words))
-
-    return build
-
-
-def _code_and_text(make, usage: str):
-    def build(args: Args) -> Command | Refusal:
-        if len(args.words) < 2:
-            return Refusal("concerns.missing_code_and_text", {"usage": usage})
-        text = args.text_after(1)
-        if len(text) > MAX_CONCERN_TEXT:
-            return Refusal("concerns.too_long", {"length": len(text), "limit": MAX_CONCERN_TEXT})
-        return make(args.words[0], text)
-
-    return build
-
-
-def _list(args: Args) -> Command | Refusal:
-    words = [w.lower() for w in args.words]
-    if words not in ([], ["open"], ["all"]):
-        return Refusal("concerns.list_usage")
-    return ListConcerns(include_closed=words == ["all"])
-
-
-SPECS = (
-    Spec(("concern",), lambda a: OpenConcernForm(), "help.concern"),
-    Spec(("concern", "status"), _status, "help.concern_status"),
-    Spec(("concern", "followup"), _code_and_text(ConcernFollowup, "concern followup <code> <text>"), "help.concern_followup"),
-    Spec(("concern", "list"), _list, "help.concern_list", audience="dei_office", admin_too=False),
-    Spec(("concern", "view"), _code_only(ViewConcern, "concern view <reference>"), "help.concern_view", audience="dei_office", admin_too=False),
-    Spec(("concern", "reply"), _code_and_text(ReplyConcern, "concern reply <reference> <text>"), "help.concern_reply", audience="dei_office", admin_too=False),
-    Spec(("concern", "close"), _code_only(CloseConcern, "concern close <reference>"), "help.concern_close", audience="dei_office", admin_too=False),
-    Spec(("digest",), _digest, "concerns.help_digest", audience="dei_office", admin_too=False),
-)
+#: The commands that open a concern's answers again, with nothing secret in them (Reply.dialog).
+FILE_DIALOG = line(OpenConcernForm())
+STATUS_DIALOG = line(ConcernStatus())

@@ -34,6 +34,7 @@ from bot.concerns.commands import (
     ViewConcern,
 )
 from bot.concerns.throttle import ConcernThrottle
+from bot.parsing import line, usage
 from bot.people.identity import district_sites, site_options
 from bot.roles import DEI_OFFICE
 from bot.turn import Turn
@@ -168,6 +169,8 @@ def _thread(turn: Turn, messages: list[ConcernMessage]) -> tuple[Fact, ...]:
 
 async def status(cmd: ConcernStatus, turn: Turn) -> Reply:
     t = turn.t
+    if not cmd.code:
+        return await ask_code(AskCaseCode(), turn)
     concern = await _by_reporter_code(turn, cmd.code)
     if isinstance(concern, Reply):
         return concern
@@ -196,7 +199,7 @@ async def ask_code(cmd: AskCaseCode, turn: Turn) -> Reply:
 async def submit_code(values: Mapping[str, Any], context: str, turn: Turn) -> Reply:
     code = str(values.get("code") or "").strip()
     if not code:
-        return _confidential(turn.refuse("concerns.missing_code", usage="concern status <code>"), STATUS_DIALOG)
+        return _confidential(turn.refuse("concerns.missing_code", usage=usage(("concern", "status"), turn.t)), STATUS_DIALOG)
     return await status(ConcernStatus(code), turn)
 
 
@@ -240,7 +243,7 @@ async def view(cmd: ViewConcern, turn: Turn) -> Reply:
         Fact(t("concerns.field_text"), concern.text),
     ) + _thread(turn, messages)
     actions = (
-        Button(t("concerns.button_close"), f"concern close {concern.reference}", style="danger"),
+        Button(t("concerns.button_close"), line(CloseConcern(concern.reference)), style="danger"),
     ) if concern.status != "closed" else ()
     return card_reply(Card(title=t("concerns.view_title", reference=concern.reference), body=t("concerns.reply_how", reference=concern.reference), fields=fields, actions=actions))
 

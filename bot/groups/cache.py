@@ -294,10 +294,12 @@ def without_join(reply: Reply, own_groups: frozenset[str]) -> Reply:
     from dataclasses import replace
 
     from bot.cards import card_reply
+    from bot.groups.commands import JoinGroup
+    from bot.parsing import line
 
     if reply.card is None or not own_groups:
         return reply
-    joins = {f"groups join {slug}" for slug in own_groups}
+    joins = {line(JoinGroup(slug)) for slug in own_groups}
     sections = tuple(
         replace(section, actions=tuple(b for b in section.actions if b.value not in joins)) if any(b.value in joins for b in section.actions) else section
         for section in reply.card.sections

@@ -4,84 +4,63 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing import Args, Command, Refusal, Spec, close_word, no_args, one_arg
-
-SUBCOMMANDS = ("list", "info", "join", "leave", "mine", "members", "approve", "decline", "invite", "intros", "health")
+from bot.parsing import Command, command, flag, form, rest, specs_of, word
 
 
+@command(forms=(form("groups", help="help.groups"), form("groups", "list", help="help.groups_list", listed=False)), help="help.groups")
 @dataclass(frozen=True)
 class ListGroups(Command):
-    query: str = ""
+    query: str = rest(default="", label="words")
 
 
+@command("groups", "info", help="help.groups_info", refusal="errors.missing_group")
 @dataclass(frozen=True)
 class GroupInfo(Command):
-    group: str
+    group: str = rest()
 
 
+@command("groups", "join", help="help.groups_join", refusal="errors.missing_group")
 @dataclass(frozen=True)
 class JoinGroup(Command):
-    group: str
-    confirmed: bool = False
+    group: str = rest()
+    confirmed: bool = flag("--yes", shown=False)
 
 
+@command("groups", "leave", help="help.groups_leave", refusal="errors.missing_group", audience="member")
 @dataclass(frozen=True)
 class LeaveGroup(Command):
-    group: str
+    group: str = rest()
 
 
+@command("groups", "mine", help="help.groups_mine")
 @dataclass(frozen=True)
 class MyGroups(Command):
     pass
 
 
+@command("groups", "members", help="help.groups_members", refusal="errors.missing_group", audience="facilitator")
 @dataclass(frozen=True)
 class GroupMembers(Command):
-    group: str
+    group: str = rest()
 
 
+@command(
+    forms=(form("groups", "approve", help="help.groups_approve", approve=True), form("groups", "decline", help="help.groups_decline", approve=False)),
+    help="help.groups_approve",
+    refusal="errors.missing_group_and_person",
+    audience="facilitator",
+)
 @dataclass(frozen=True)
 class DecideRequest(Command):
-    group: str
-    person: str
+    group: str = word()
+    person: str = rest()
     approve: bool
 
 
+@command("groups", "health", help="help.groups_health", audience="admin")
 @dataclass(frozen=True)
 class GroupHealth(Command):
     pass
 
 
-def _list(args: Args) -> Command | Refusal:
-    return ListGroups(" ".join(args.words))
-
-
-def misspelt_subcommand(query: str) -> str | None:
-    """`groups joni x` finds no group; the person probably meant `groups join`."""
-    words = query.split()
-    return close_word(words[0], SUBCOMMANDS) if words else None
-
-
-def _decide(approve: bool):
-    usage = "groups approve <group> <person>" if approve else "groups decline <group> <person>"
-
-    def build(args: Args) -> Command | Refusal:
-        if len(args.words) < 2:
-            return Refusal("errors.missing_group_and_person", {"usage": usage})
-        return DecideRequest(group=args.words[0], person=" ".join(args.words[1:]), approve=approve)
-
-    return build
-
-
-SPECS = (
-    Spec(("groups",), _list, "help.groups"),
-    Spec(("groups", "list"), lambda a: ListGroups(" ".join(a.words)), "help.groups_list", listed=False),
-    Spec(("groups", "info"), one_arg(lambda g, a: GroupInfo(g), "groups info <group>"), "help.groups_info"),
-    Spec(("groups", "join"), one_arg(lambda g, a: JoinGroup(g, confirmed="--yes" in a.flags), "groups join <group>"), "help.groups_join"),
-    Spec(("groups", "leave"), one_arg(lambda g, a: LeaveGroup(g), "groups leave <group>"), "help.groups_leave", audience="member"),
-    Spec(("groups", "mine"), no_args(MyGroups, "groups mine"), "help.groups_mine"),
-    Spec(("groups", "members"), one_arg(lambda g, a: GroupMembers(g), "groups members <group>"), "help.groups_members", audience="facilitator"),
-    Spec(("groups", "approve"), _decide(True), "help.groups_approve", audience="facilitator"),
-    Spec(("groups", "decline"), _decide(False), "help.groups_decline", audience="facilitator"),
-    Spec(("groups", "health"), no_args(GroupHealth, "groups health"), "help.groups_health", audience="admin"),
-)
+SPECS = specs_of(ListGroups, GroupInfo, JoinGroup, LeaveGroup, MyGroups, GroupMembers, DecideRequest, GroupHealth)

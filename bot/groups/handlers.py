@@ -10,13 +10,13 @@ from sqlalchemy import delete, func, select, update
 from bot import outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
-from bot.groups.commands import misspelt_subcommand, DecideRequest, GroupHealth, GroupInfo, GroupMembers, JoinGroup, LeaveGroup, ListGroups, MyGroups
+from bot.groups.commands import DecideRequest, GroupHealth, GroupInfo, GroupMembers, JoinGroup, LeaveGroup, ListGroups, MyGroups
 from bot.groups.directory import Ambiguous, Found, count_label, describe_eligibility, ineligible, listed_rules, not_eligible, resolve, search
 from bot.help import refusal_reply
 from bot.groups.cache import KeptListing, without_join
 from bot.people.identity import own_groups
 from bot.meetings.agenda import drop_future_rsvps, meeting_facts, mine_facts, next_meeting_facts_until
-from bot.parsing import Refusal
+from bot.parsing import did_you_mean, line
 from bot.people.identity import find_people
 from bot.roles import ADMIN, FACILITATOR
 from bot.turn import Turn
@@ -60,6 +60,14 @@ async def _deciders(turn: Turn, group_id: int) -> tuple[list[Person], bool]:
     return list(rows.scalars().unique()), False
 
 
+def _misspelt(query: str):
+    """`groups joni x` finds no group; the person probably meant `groups join`."""
+    from bot.registry import all_specs
+
+    words = query.split()
+    return did_you_mean(("groups", words[0]), all_specs(), hidden=True) if words else None
+
+
 async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
     t = turn.t
     # "Groups you can join": those whose rules the person does not meet are left out (they are
@@ -69,9 +77,9 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
     leave_out = not_eligible(rules, (p.job_role, p.site, p.start_date), turn.today)
     shown, total = await search(turn.session, cmd.query, LIST_LIMIT, leave_out)
     if not shown:
-        near = misspelt_subcommand(cmd.query)
+        near = _misspelt(cmd.query)
         if near:
-            return refusal_reply(Refusal("help.did_you_mean", {"word": cmd.query.split()[0], "suggestion": f"groups {near}"}, show_help=True), turn)
+            return refusal_reply(near, turn)
         if not cmd.query and leave_out:
             return turn.reply("groups.none_for_you")  # there are groups, none this person may join
         return turn.reply("groups.none_found" if cmd.query else "groups.none_yet", query=cmd.query)
@@ -85,7 +93,7 @@ async def list_groups(cmd: ListGroups, turn: Turn) -> Reply:
                 Fact(t("groups.field_join"), t(f"groups.policy_{g.join_policy}")),
                 *upcoming.get(g.id, ()),
             ),
-            actions=(Button(t("groups.button_info"), f"groups info {g.slug}"), Button(t("groups.button_join"), f"groups join {g.slug}", style="primary")),
+            actions=(Button(t("groups.button_info"), line(GroupInfo(g.slug))), Button(t("groups.button_join"), line(JoinGroup(g.slug)), style="primary")),
         )
         for g in shown
     )
@@ -133,11 +141,11 @@ async def group_info(cmd: GroupInfo, turn: Turn) -> Reply:
     for resource in group.resources or []:
         fields.append(Fact(resource.get("title", t("groups.field_resource")), resource.get("url", "")))
     fields.extend(await meeting_facts(turn, group))
-    actions: tuple[Button, ...] = (Button(t("groups.button_join"), f"groups join {group.slug}", style="primary"),)
+    actions: tuple[Button, ...] = (Button(t("groups.button_join"), line(JoinGroup(group.slug)), style="primary"),)
     if membership is not None and membership.status in ("active", "pending"):
         # One's own group (or request) offers no Join: only the way out.
         fields.append(Fact(t("groups.field_you"), t("groups.status_" + membership.status)))
-        actions = (Button(t("groups.button_leave", group=group.slug), f"groups leave {group.slug}", style="danger"),) if membership.status == "active" else ()
+        actions = (Button(t("groups.button_leave", group=group.slug), line(LeaveGroup(group.slug)), style="danger"),) if membership.status == "active" else ()
     elif turn.roles.facilitator_of(group.id):
         fields.append(Fact(t("groups.field_you"), t("groups.you_facilitate")))
         actions = ()
@@ -187,7 +195,7 @@ async def join_group(cmd: JoinGroup, turn: Turn) -> Reply:
             policy = t("groups.confirm_open")
         else:
             policy = t("groups.confirm_approval" if by_facilitators else "groups.confirm_approval_admins")
-        buttons = turn.ask(f"groups join {group.slug} --yes", t("groups.button_join"))
+        buttons = turn.ask(JoinGroup(group.slug, confirmed=True), t("groups.button_join"))
         return card_reply(Card(title=t("groups.confirm_title", group=group.name), body=f"{visibility}\n{policy}", actions=buttons))
     turn.person.pending_command = None
     status = "active" if group.join_policy == "open" else "pending"
@@ -216,8 +224,8 @@ async def _tell_deciders(turn: Turn, group: Group, membership: Membership, decid
             title=ft("groups.request_title", group=group.name),
             body=ft(body_key, person=turn.person.name, group=group.name, slug=group.slug),
             actions=(
-                Button(ft("groups.button_approve"), f"groups approve {group.slug} {who}", style="primary"),
-                Button(ft("groups.button_decline"), f"groups decline {group.slug} {who}", style="danger"),
+                Button(ft("groups.button_approve"), line(DecideRequest(group.slug, who, True)), style="primary"),
+                Button(ft("groups.button_decline"), line(DecideRequest(group.slug, who, False)), style="danger"),
             ),
         )
         await outbox.enqueue(
@@ -265,7 +273,7 @@ async def my_groups(cmd: MyGroups, turn: Turn) -> Reply:
         names = (await turn.session.execute(select(Group.name).where(Group.id.in_(led)).order_by(Group.name))).scalars()
         fields.append(Fact(t("groups.field_facilitating"), ", ".join(names)))
     fields.extend(await mine_facts(turn, [g for g, status in rows if status == "active"]))
-    actions = tuple(Button(t("groups.button_leave", group=g.slug), f"groups leave {g.slug}", style="danger") for g, status in rows)[:5]
+    actions = tuple(Button(t("groups.button_leave", group=g.slug), line(LeaveGroup(g.slug)), style="danger") for g, status in rows)[:5]
     return card_reply(Card(title=t("groups.mine_title"), fields=tuple(fields), actions=actions))
 
 
@@ -294,8 +302,8 @@ async def group_members(cmd: GroupMembers, turn: Turn) -> Reply:
             Card(
                 title=t("groups.pending_one", person=p.name),
                 actions=(
-                    Button(t("groups.button_approve"), f"groups approve {group.slug} {p.email or p.name}", style="primary"),
-                    Button(t("groups.button_decline"), f"groups decline {group.slug} {p.email or p.name}", style="danger"),
+                    Button(t("groups.button_approve"), line(DecideRequest(group.slug, p.email or p.name, True)), style="primary"),
+                    Button(t("groups.button_decline"), line(DecideRequest(group.slug, p.email or p.name, False)), style="danger"),
                 ),
             )
             for p in pending

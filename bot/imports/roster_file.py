@@ -243,25 +243,35 @@ def _open(path: Path) -> IO[str]:
 
 
 async def import_roster(session: AsyncSession, path: Path, today: date, now) -> ImportResult:
-    """Check the whole file, then write all of it in the caller's transaction, or nothing: when
-    the result has problems, the caller rolls back (something may have been written)."""
+    """Check every row and write the valid ones in batches in the caller's transaction, in one
+    read of the file; when the result has problems, the caller rolls back, so the import is all
+    or nothing. Writing stops at the first problem, but checking goes on to the end, so every
+    problem of the file is reported in one run."""
     file = str(path)
     result = ImportResult()
     refused = file_refusal(path, file, MAX_BYTES, "a roster")
     if refused:
         result.add(refused)
         return result
-    # First pass: every problem of every row, nothing written.
     seen = _Seen()
     forgotten = await forget_me.keep_out(session)
     try:
         with _open(path) as source:
             lines = _Lines(source)
-            for _ in _rows(lines, file, result.add, seen, forgotten):
-                pass
+            batch: list[RosterRow] = []
+            for row in _rows(lines, file, result.add, seen, forgotten):
+                if not result.ok:
+                    continue  # nothing more is written; the caller rolls back what was
+                batch.append(row)
+                if len(batch) >= _CHUNK:
+                    await _write(session, batch, today, now, result)
+                    batch = []
+            if batch and result.ok:
+                await _write(session, batch, today, now, result)
             checked = lines.digest.digest()
     except _Unreadable as exc:
         result.add(ImportProblem(file, exc.line, None, exc.sentence))
+        return result
     except OSError:
         result.add(ImportProblem(file, None, None, "the file cannot be read."))
         return result
@@ -278,34 +288,20 @@ async def import_roster(session: AsyncSession, path: Path, today: date, now) -> 
     if not result.ok:
         return result
     result.left_out = seen.left_out
-    del seen  # the second pass needs none of it
-    # Second pass: write in batches, all in the caller's transaction.
-    changed_meanwhile = ImportProblem(file, None, None, "the file changed while it was being imported; nothing was imported, run the import again.")
-    problems_now = ImportResult()
-    any_supervisor = False
-    try:
-        with _open(path) as source:
-            lines = _Lines(source)
-            batch: list[RosterRow] = []
-            for row in _rows(lines, file, problems_now.add, _Seen(), forgotten):
-                any_supervisor = any_supervisor or row.supervisor_email is not None
-                batch.append(row)
-                if len(batch) >= _CHUNK:
-                    await _write(session, batch, today, now, result)
-                    batch = []
-            if batch:
-                await _write(session, batch, today, now, result)
-            written = lines.digest.digest()
-        if any_supervisor and problems_now.ok and written == checked:
+    any_supervisor = bool(seen.supervisors)
+    del seen  # linking supervisors needs none of it
+    # Once everyone is written, each row's supervisor, reading two cells of each line again.
+    if any_supervisor:
+        try:
             with _open(path) as source:
                 lines = _Lines(source)
                 await _link_supervisors(session, lines)
                 written = lines.digest.digest()
-    except (_Unreadable, OSError):
-        written = b""
-    if not problems_now.ok or written != checked:
-        result.add(changed_meanwhile)
-        return result
+        except (_Unreadable, OSError):
+            written = b""
+        if written != checked:
+            result.add(ImportProblem(file, None, None, "the file changed while it was being imported; nothing was imported, run the import again."))
+            return result
     left_out = f", {result.left_out} left out (forget-me)" if result.left_out else ""
     session.add(AuditEntry(at=now, actor_id=None, action="roster_imported", detail=f"{result.created} new, {result.updated} updated{left_out}"))
     return result

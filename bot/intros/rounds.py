@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot import batches, outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.config import Settings
 from bot.hours import next_working_moment
+from bot.intros.commands import IntrosMet
 from bot.intros.pairing import IntroRoundPlan, pair_round, round_seed
+from bot.parsing import line
 from bot.types import Button, Card, Reply
-from storage.models import Group, IntroAvoid, IntroOptIn, IntroPair, IntroPairMember, IntroRound, Membership, Person
+from storage.models import Group, IntroAvoid, IntroOptIn, IntroPair, IntroPairMember, IntroRound, Membership, OutboxItem, Person
 
 FOLLOW_UP_AFTER = timedelta(days=7)
 
@@ -85,11 +87,20 @@ async def plan_round(session: AsyncSession, settings: Settings, group_id: int, n
     return pair_round(people, past, await avoid_pairs(session, people), round_seed(group_id, number))
 
 
+#: A round whose messages were not all written (the job was stopped between chunks) is finished
+#: by the runs within this long after it was held.
+RESUME_WITHIN = timedelta(days=1)
+
+
 async def run_intro_rounds(session: AsyncSession, settings: Settings, now: datetime) -> int:
-    """Hold each due round and ask last week's pairs whether they met; returns the messages queued."""
+    """Hold each due round and ask last week's pairs whether they met; returns the messages queued.
+
+    A round is written in a few short transactions (bot/batches.py): the round with its pairs,
+    then the pairs' messages a chunk at a time. A run stopped in between is finished by the next.
+    """
     today = now.astimezone(settings.timezone).date()
-    queued = 0
-    for group in (await session.execute(select(Group).where(Group.intros_enabled.is_(True)).order_by(Group.id))).scalars():
+    queued = await _finish_rounds(session, settings, now)
+    for group in (await session.execute(select(Group).where(Group.intros_enabled.is_(True)).order_by(Group.id))).scalars().all():
         last = (await session.execute(select(IntroRound).where(IntroRound.group_id == group.id).order_by(IntroRound.number.desc()).limit(1))).scalar_one_or_none()
         if last is not None and today < next_round_on(last.held_on, group.intros_cadence):
             continue
@@ -110,12 +121,47 @@ async def _hold(session, settings, now, today, group: Group, number: int, plan: 
     # Core inserts without RETURNING, then the round's ids in order: ids grow in the order one
     # transaction inserts them (SQLite's rowid, PostgreSQL's sequence), and every pair of this
     # round is ours. Row-by-row RETURNING was most of the round's time.
-    await session.execute(insert(IntroPair.__table__), [{"round_id": held.id} for _ in plan.groups])
-    pair_ids = list((await session.execute(select(IntroPair.id).where(IntroPair.round_id == held.id).order_by(IntroPair.id))).scalars())
+    # On the connection, not through the ORM's bulk path: the round's transaction is the one
+    # this job cannot split (a round is never left half-paired), so it is kept as short as can be.
+    connection = await session.connection()
+    await connection.execute(insert(IntroPair.__table__), [{"round_id": held.id} for _ in plan.groups])
+    pair_ids = list((await connection.execute(select(IntroPair.id).where(IntroPair.round_id == held.id).order_by(IntroPair.id))).scalars())
     assert len(pair_ids) == len(plan.groups)
     pairs = list(zip(pair_ids, plan.groups))
-    await session.execute(insert(IntroPairMember.__table__), [{"pair_id": pair_id, "person_id": p, "met": None} for pair_id, members in pairs for p in members])
-    languages = dict((await session.execute(select(Person.id, Person.language).where(Person.id.in_([p for g in plan.groups for p in g])))).all())
+    await connection.execute(insert(IntroPairMember.__table__), [{"pair_id": pair_id, "person_id": p, "met": None} for pair_id, members in pairs for p in members])
+    # The round and who is paired with whom are one transaction (small rows of ids); the
+    # messages follow a chunk at a time.
+    await batches.commit(session)
+    return await _send_round(session, settings, now, held.id, group, pairs)
+
+
+async def _finish_rounds(session: AsyncSession, settings: Settings, now: datetime) -> int:
+    """Write the messages of any recent round that has pairs without theirs (a run stopped between chunks)."""
+    queued = 0
+    recent = (await session.execute(select(IntroRound.id, IntroRound.group_id).where(IntroRound.held_at >= now - RESUME_WITHIN))).all()
+    for round_id, group_id in recent:
+        members: dict[int, list[int]] = {}
+        for pair_id, person_id in await session.execute(
+            select(IntroPairMember.pair_id, IntroPairMember.person_id).join(IntroPair, IntroPair.id == IntroPairMember.pair_id).where(IntroPair.round_id == round_id)
+        ):
+            members.setdefault(pair_id, []).append(person_id)
+        # Pairs of two or more (forget-me can leave one alone, whose message was withdrawn),
+        # looked up in the outbox by their exact keys (its unique index).
+        whole = [(pair_id, tuple(sorted(people))) for pair_id, people in sorted(members.items()) if len(people) >= 2]
+        keys = [f"intro:{round_id}:{pair_id}" for pair_id, _ in whole]
+        written = 0
+        for chunk in batches.chunks(keys):
+            written += (await session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.key.in_(chunk)))).scalar()
+        if written >= len(keys):
+            continue
+        group = await session.get(Group, group_id)
+        if group is not None:
+            queued += await _send_round(session, settings, now, round_id, group, whole)
+    return queued
+
+
+async def _send_round(session, settings, now, round_id: int, group: Group, pairs) -> int:
+    languages = dict((await session.execute(select(Person.id, Person.language).where(Person.id.in_([p for _, g in pairs for p in g])))).all())
     at = next_working_moment(now, settings.timezone, settings.district.work_start, settings.district.work_end)
     # One reply per mix of languages and pair size, shared by every pair that has it, and the
     # whole round written in a few statements.
@@ -129,16 +175,18 @@ async def _hold(session, settings, now, today, group: Group, number: int, plan: 
             # The group DM shows who is in it; the text names only the group they all chose.
             body = "\n\n".join(Translator(code)("intros.intro_body", group=group.name, trio=Translator(code)("intros.trio_note") if trio else "") for code in spoken)
             reply = replies[(spoken, trio)] = card_reply(Card(title=Translator(spoken[0])("intros.intro_title", group=group.name), body=body), ephemeral=False)
-        items.append(outbox.Outgoing(key=f"intro:{held.id}:{pair_id}", kind="intro", reply=reply, person_id=None, group_id=group.id, not_before=at, people=tuple(members)))
-    return await outbox.enqueue_many(session, items, now)
+        items.append(outbox.Outgoing(key=f"intro:{round_id}:{pair_id}", kind="intro", reply=reply, person_id=None, group_id=group.id, not_before=at, people=tuple(members)))
+    return await batches.enqueue_in_chunks(session, items, now)
 
 
 async def _follow_up(session: AsyncSession, settings: Settings, now: datetime) -> int:
+    """Ask each pair of the rounds held a week ago whether they met: a chunk of messages per
+    transaction, the round marked followed up once all are written (a stopped run is redone by
+    the next, and the keys keep each message once)."""
     due = list((await session.execute(select(IntroRound).where(IntroRound.followed_up.is_(False), IntroRound.held_at <= now - FOLLOW_UP_AFTER))).scalars())
     queued = 0
     at = next_working_moment(now, settings.timezone, settings.district.work_start, settings.district.work_end)
     for held in due:
-        held.followed_up = True
         group = await session.get(Group, held.group_id)
         rows = await session.execute(
             select(IntroPairMember.pair_id, Person.id, Person.language)
@@ -146,17 +194,21 @@ async def _follow_up(session: AsyncSession, settings: Settings, now: datetime) -
             .join(Person, Person.id == IntroPairMember.person_id)
             .where(IntroPair.round_id == held.id)
         )
+        items = []
         for pair_id, person_id, language in rows:
             t = Translator(language)
             card = Card(
                 title=t("intros.followup_title"),
                 body=t("intros.followup_body", group=group.name if group else ""),
-                actions=(Button(t("intros.button_met"), f"intros met {pair_id} yes", style="primary"), Button(t("intros.button_not_met"), f"intros met {pair_id} no")),
+                actions=(Button(t("intros.button_met"), line(IntrosMet(pair_id, True)), style="primary"), Button(t("intros.button_not_met"), line(IntrosMet(pair_id, False)))),
             )
-            queued += int(
-                await outbox.enqueue(
-                    session, key=f"intro-followup:{pair_id}:{person_id}", kind="intro_followup", reply=card_reply(card, ephemeral=False),
-                    now=now, person_id=person_id, group_id=held.group_id, not_before=at,
+            items.append(
+                outbox.Outgoing(
+                    key=f"intro-followup:{pair_id}:{person_id}", kind="intro_followup", reply=card_reply(card, ephemeral=False),
+                    person_id=person_id, group_id=held.group_id, not_before=at,
                 )
             )
+        queued += await batches.enqueue_in_chunks(session, items, now)
+        held.followed_up = True
+        await batches.commit(session)
     return queued

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import batches
 from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.config import Settings
@@ -46,7 +47,7 @@ from bot.hours import before_quiet_hours, in_window, zone_of
 from bot.meetings import agenda, recurrence
 from bot.meetings.offsets import offsets
 from bot.meetings.wording import occurrence_card, when
-from bot.outbox import Outgoing, enqueue_many
+from bot.outbox import Outgoing
 from bot.types import Reply
 from storage.models import Group, Meeting, Membership, NudgeHorizon, NudgePlan, Person, Rsvp
 from storage.upsert import add_missing
@@ -162,19 +163,39 @@ async def plan(session: AsyncSession, settings: Settings, now: datetime, lengths
     meeting_zones: dict[str, ZoneInfo] = {}
     planned: list[dict[str, Any]] = []
     horizons: list[dict[str, Any]] = []
+    written = 0
+    # Everything is read above; the rows go a few meetings at a time, each meeting's plan and
+    # horizon in the same transaction (bot/batches.py): a meeting whose horizon was written is
+    # planned, the others are planned by the next run.
     for row in rows:
         if row.cancelled_at is not None:
             horizons.append(dict(meeting_id=row.id, planned_until=DONE, known=row.planned_until is not None))
-            continue
-        zone = meeting_zones.get(row.timezone) or meeting_zones.setdefault(row.timezone, ZoneInfo(row.timezone))
-        after = max(row.planned_until, now) if row.planned_until is not None else now
-        for at, _local in recurrence.in_window(row.recurrence, row.local_start, zone, after, until):
-            for person_zone in zones:
-                for label, due in moments(at, row.created_at, person_zone, lengths, district.quiet_start, district.quiet_end):
-                    planned.append(dict(meeting_id=row.id, occurs_at=at, label=label, zone=person_zone.key, due_at=due, state="planned"))
-        once = row.recurrence == recurrence.ONCE and recurrence.instant(row.local_start, zone) <= until
-        horizon = DONE if once else until
-        horizons.append(dict(meeting_id=row.id, planned_until=horizon, known=row.planned_until is not None))
+        else:
+            zone = meeting_zones.get(row.timezone) or meeting_zones.setdefault(row.timezone, ZoneInfo(row.timezone))
+            after = max(row.planned_until, now) if row.planned_until is not None else now
+            for at, _local in recurrence.in_window(row.recurrence, row.local_start, zone, after, until):
+                for person_zone in zones:
+                    for label, due in moments(at, row.created_at, person_zone, lengths, district.quiet_start, district.quiet_end):
+                        planned.append(dict(meeting_id=row.id, occurs_at=at, label=label, zone=person_zone.key, due_at=due, state="planned"))
+            once = row.recurrence == recurrence.ONCE and recurrence.instant(row.local_start, zone) <= until
+            horizon = DONE if once else until
+            horizons.append(dict(meeting_id=row.id, planned_until=horizon, known=row.planned_until is not None))
+        if len(planned) + len(horizons) >= batches.ROWS:
+            written += await _write_plan(session, planned, horizons)
+            planned, horizons = [], []
+    written += await _write_plan(session, planned, horizons)
+    # Rows of occurrences long past are of no further use.
+    await (await session.connection()).execute(delete(NudgePlan).where(NudgePlan.occurs_at < now - timedelta(days=2)))
+    # Committed before the sending step reads who is due, which can take seconds.
+    await batches.commit(session)
+    return written
+
+
+async def _write_plan(session: AsyncSession, planned: list[dict[str, Any]], horizons: list[dict[str, Any]]) -> int:
+    """One chunk of the plan and the horizons of its meetings, in one transaction of their own."""
+    if not planned and not horizons:
+        return 0
+    connection = await session.connection()
     await _insert_plans(session, planned)
     known = [h for h in horizons if h["known"]]
     if known:
@@ -185,8 +206,7 @@ async def plan(session: AsyncSession, settings: Settings, now: datetime, lengths
     new = [dict(meeting_id=h["meeting_id"], planned_until=h["planned_until"]) for h in horizons if not h["known"]]
     if new:
         await connection.execute(NudgeHorizon.__table__.insert(), new)
-    # Rows of occurrences long past are of no further use.
-    await connection.execute(delete(NudgePlan).where(NudgePlan.occurs_at < now - timedelta(days=2)))
+    await batches.commit(session)
     return len(planned)
 
 
@@ -221,9 +241,33 @@ class _Due:
         return occurrence_prefix(self.meeting.id, self.at)
 
 
-async def due_nudges(session: AsyncSession, settings: Settings, now: datetime, lengths: list[tuple[timedelta, str]] | None = None) -> list[Outgoing]:
-    """Every reminder planned to be due by `now` that is still to go, one per member; the planned
-    rows are marked done in the same transaction."""
+@dataclass
+class _Sending:
+    """What one run sends, and what it writes once everything is queued."""
+
+    outgoing: list[Outgoing]
+    done: list[int]  # the planned rows found due
+    late_plans: list[dict[str, Any]]
+    replan: bool  # someone is in a zone the plan did not know
+
+    async def finish(self, session: AsyncSession) -> None:
+        """Mark the rows done (a chunk per transaction), plan the late moments, and replan if asked.
+
+        Only once every item is queued: a run stopped before this finds the same rows due again,
+        and writing their items again changes nothing (the keys are kept)."""
+        connection = await session.connection()
+        await _insert_plans(session, self.late_plans)
+        if self.replan:
+            # A zone the plan did not know: plan every meeting again, with it, at the next run.
+            await connection.execute(delete(NudgeHorizon))
+        for chunk in batches.chunks(self.done):
+            await (await session.connection()).execute(update(NudgePlan).where(NudgePlan.id.in_(chunk)).values(state="done"))
+            await batches.commit(session)
+
+
+async def sending(session: AsyncSession, settings: Settings, now: datetime, lengths: list[tuple[timedelta, str]] | None = None) -> _Sending:
+    """Every reminder planned to be due by `now` that is still to go, one per member, read
+    without writing anything."""
     district = settings.district
     lengths = offsets(district.nudge_offsets) if lengths is None else lengths
     connection = await session.connection()
@@ -233,9 +277,9 @@ async def due_nudges(session: AsyncSession, settings: Settings, now: datetime, l
             .where(NudgePlan.state == "planned", NudgePlan.due_at <= now)
         )
     ).all()
+    result = _Sending([], [r.id for r in found], [], False)
     if not found:
-        return []
-    await connection.execute(update(NudgePlan).where(NudgePlan.id.in_([r.id for r in found])).values(state="done"))
+        return result
     length_of = {label: length for length, label in lengths}
     # Per occurrence and zone, the latest reminder (shortest offset) of those due now.
     latest: dict[tuple[int, datetime, str], Any] = {}
@@ -246,7 +290,7 @@ async def due_nudges(session: AsyncSession, settings: Settings, now: datetime, l
         if key not in latest or length_of[r.label] < length_of[latest[key].label]:
             latest[key] = r
     if not latest:
-        return []
+        return result
     meeting_ids = {m for m, _, _ in latest}
     meetings = {
         row.id: row
@@ -269,11 +313,27 @@ async def due_nudges(session: AsyncSession, settings: Settings, now: datetime, l
         local = at.astimezone(ZoneInfo(row.timezone)).replace(tzinfo=None)
         due.append(_Due(row, row.name, at, local, r.label, r.due_at, zone_of(zone_name, settings.timezone)))
     if not due:
-        return []
-    return await _for_members(session, settings, now, lengths, due)
+        return result
+    await _for_members(session, settings, now, lengths, due, result)
+    return result
 
 
-async def _for_members(session: AsyncSession, settings: Settings, now: datetime, lengths: list[tuple[timedelta, str]], due: list[_Due]) -> list[Outgoing]:
+async def due_nudges(session: AsyncSession, settings: Settings, now: datetime, lengths: list[tuple[timedelta, str]] | None = None) -> list[Outgoing]:
+    """Every reminder planned to be due by `now` that is still to go, one per member; the planned
+    rows are marked done in the same transaction (the job itself writes in chunks: `queue_nudges`)."""
+    found = await sending(session, settings, now, lengths)
+    connection = await session.connection()
+    await _insert_plans(session, found.late_plans)
+    if found.replan:
+        await connection.execute(delete(NudgeHorizon))
+    if found.done:
+        await connection.execute(update(NudgePlan).where(NudgePlan.id.in_(found.done)).values(state="done"))
+    return found.outgoing
+
+
+async def _for_members(
+    session: AsyncSession, settings: Settings, now: datetime, lengths: list[tuple[timedelta, str]], due: list[_Due], result: _Sending
+) -> None:
     district = settings.district
     connection = await session.connection()
     # One query for the members of every group with a reminder due; a group of 50,000 is read
@@ -306,9 +366,9 @@ async def _for_members(session: AsyncSession, settings: Settings, now: datetime,
     district_zone = settings.timezone.key
     zones: dict[str | None, ZoneInfo] = {}
     cards: dict[tuple, Reply] = {}
-    late_plans: list[dict[str, Any]] = []
+    late_plans = result.late_plans
     unplanned: set[str] = set()
-    outgoing: list[Outgoing] = []
+    outgoing = result.outgoing
     for person_id, group_id, language, person_zone, joined_at in members:
         zone = zones.get(person_zone)
         if zone is None:
@@ -344,13 +404,9 @@ async def _for_members(session: AsyncSession, settings: Settings, now: datetime,
             if card is None:
                 card = cards[card_key] = _card(Translator(language), d, zone, answer)
             outgoing.append(Outgoing(f"{d.prefix}{person_id}:{label}", KIND, card, person_id, group_id))
-    await _insert_plans(session, late_plans)
-    if unplanned:
-        # A zone the plan did not know: plan every meeting again, with it, at the next run.
-        await connection.execute(delete(NudgeHorizon))
+    result.replan = bool(unplanned)
     # In key order: the outbox index on keys then fills page by page instead of at random.
     outgoing.sort(key=lambda item: item.key)
-    return outgoing
 
 
 def _card(t: Translator, d: _Due, zone: ZoneInfo, answer: str | None) -> Reply:
@@ -376,4 +432,9 @@ async def queue_nudges(session: AsyncSession, settings: Settings, now: datetime)
         probed = await probe(session)
     if probed.due_at is None or probed.due_at > now:
         return 0
-    return await enqueue_many(session, await due_nudges(session, settings, now, lengths), now)
+    # Read first, then written a chunk per transaction (bot/batches.py), the planned rows marked
+    # done last: a run stopped in between is finished by the next one, each item still once.
+    found = await sending(session, settings, now, lengths)
+    written = await batches.enqueue_in_chunks(session, found.outgoing, now)
+    await found.finish(session)
+    return written

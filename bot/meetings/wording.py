@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, get_day_names
 
 from bot.catalogue import Translator
-from bot.types import Button, Card, Fact
+from bot.meetings.commands import AnswerRsvp
 from bot.meetings.recurrence import BIWEEKLY, MONTHLY_WORD, ONCE, WEEKLY_WORD, instant
+from bot.parsing import line
+from bot.types import Button, Card, Fact
 
 
 def _locale(t: Translator) -> str:
@@ -85,7 +87,7 @@ def occurrence_card(
     actions: tuple[Button, ...] = ()
     if buttons:
         actions = (
-            Button(t("meetings.button_yes"), f"rsvp {meeting_id} yes {day.isoformat()}", style="primary"),
-            Button(t("meetings.button_no"), f"rsvp {meeting_id} no {day.isoformat()}"),
+            Button(t("meetings.button_yes"), line(AnswerRsvp(meeting_id, True, day)), style="primary"),
+            Button(t("meetings.button_no"), line(AnswerRsvp(meeting_id, False, day))),
         )
     return Card(title=title, body=lead, fields=tuple(fields) + extra, actions=actions)

@@ -14,7 +14,8 @@ from bot.mentoring.matching import MAX_CAPACITY, THEMES, plan_matches
 from bot.mentoring.pool import GRADE_BANDS, LANGUAGES, LIVE, active_group_ids, group_points, language_name, load_pool, reasons_json, say_reasons, weights_of
 from bot.people.identity import district_sites, site_options
 from bot.turn import Turn
-from bot.parsing import read_number
+from bot.parsing import line
+from bot.readers import read_number
 from bot.types import Button, Card, Fact, Form, Input, Option, Reply
 from storage.models import Group, MentorMatch, MentorProfile, Person
 
@@ -39,7 +40,7 @@ async def mentor_home(cmd: MentorHome, turn: Turn) -> Reply:
         Card(
             title=t("mentoring.home_title"),
             body=t("mentoring.home_body"),
-            actions=(Button(t("mentoring.button_mentee"), "mentor join mentee", style="primary"), Button(t("mentoring.button_mentor"), "mentor join mentor")),
+            actions=(Button(t("mentoring.button_mentee"), line(JoinMentoring("mentee")), style="primary"), Button(t("mentoring.button_mentor"), line(JoinMentoring("mentor")))),
         )
     )
 
@@ -184,8 +185,8 @@ async def mentor_status(cmd: MentorStatus, turn: Turn) -> Reply:
         if match.state == "proposed" and _answer_of(match, turn.person.id) is None:
             actions += _offer_buttons(t, match.id)
     if any(p.state == "active" for p in profiles):
-        actions.append(Button(t("mentoring.button_pause"), "mentor pause"))
-    actions.append(Button(t("mentoring.button_leave"), "mentor leave", style="danger"))
+        actions.append(Button(t("mentoring.button_pause"), line(PauseMentoring())))
+    actions.append(Button(t("mentoring.button_leave"), line(LeaveMentoring()), style="danger"))
     return card_reply(Card(title=t("mentoring.status_title"), fields=tuple(fields), actions=tuple(actions)))
 
 
@@ -201,8 +202,8 @@ def _answer_of(match: MentorMatch, person_id: int) -> str | None:
 
 def _offer_buttons(t: Translator, match_id: int) -> list[Button]:
     return [
-        Button(t("mentoring.button_accept"), f"mentor accept {match_id}", style="primary"),
-        Button(t("mentoring.button_decline"), f"mentor decline {match_id}", style="danger"),
+        Button(t("mentoring.button_accept"), line(AnswerOffer(match_id, True)), style="primary"),
+        Button(t("mentoring.button_decline"), line(AnswerOffer(match_id, False)), style="danger"),
     ]
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot import batches, outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
 from bot.config import Settings
@@ -29,7 +29,10 @@ async def run_mentoring(session: AsyncSession, settings: Settings, now: datetime
     lapse = now - timedelta(days=district.mentor_accept_days)
     for match in (await session.execute(select(MentorMatch).where(MentorMatch.state == "proposed", MentorMatch.proposed_at <= lapse))).scalars():
         match.state, match.decided_at = "expired", now
-    await session.flush()
+    # Expired offers are whole on their own (the next run offers their mentees someone else), so
+    # they are committed before the pool is read: no write transaction stays open while it is
+    # (bot/batches.py).
+    await batches.commit(session)
     queued += await _offer_next_best(session, settings, now)
     accepted = list((await session.execute(select(MentorMatch).where(MentorMatch.state == "accepted", MentorMatch.introduced_at.is_(None)))).scalars())
     for match in accepted:
@@ -51,10 +54,11 @@ async def _offer_next_best(session: AsyncSession, settings: Settings, now: datet
     lapsed = list((await session.execute(select(MentorMatch).where(MentorMatch.state.in_(("declined", "expired")), MentorMatch.replaced.is_(False)))).scalars())
     if not lapsed:
         return 0
-    for match in lapsed:
-        match.replaced = True
+    # Read and planned first; the offers and the marks that they were made are written together.
     pool = await load_pool(session, now.astimezone(settings.timezone).date(), only_mentees={m.mentee_id for m in lapsed})
     plan = plan_matches(pool.mentees, pool.mentors, weights_of(settings.district.mentor_weights), pool.excluded)
+    for match in lapsed:
+        match.replaced = True
     for pair in plan.pairs:
         await propose(session, settings, now, pool.people, pair)
     return 2 * len(plan.pairs)

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing import Command, Spec, no_args
+from bot.parsing import Command, command, specs_of
 
 
+@command("onboarding", help="onboarding.help")
 @dataclass(frozen=True)
 class ShowOnboarding(Command):
     pass
 
 
+@command("onboarding", "off", help="onboarding.help", listed=False)
 @dataclass(frozen=True)
 class StopOnboarding(Command):
     pass
 
 
+@command("onboarding", "on", help="onboarding.help", listed=False)
 @dataclass(frozen=True)
 class ResumeOnboarding(Command):
     pass
 
 
-SPECS = (
-    Spec(("onboarding",), no_args(ShowOnboarding, "onboarding"), "onboarding.help"),
-    Spec(("onboarding", "off"), no_args(StopOnboarding, "onboarding off"), "onboarding.help", listed=False),
-    Spec(("onboarding", "on"), no_args(ResumeOnboarding, "onboarding on"), "onboarding.help", listed=False),
-)
+SPECS = specs_of(ShowOnboarding, StopOnboarding, ResumeOnboarding)

@@ -11,6 +11,7 @@ from bot.onboarding.commands import ResumeOnboarding, ShowOnboarding, StopOnboar
 from bot.onboarding.journeys import KIND, queue_due, step_key, stop_journey
 from bot.onboarding.messages import STOP_COMMAND
 from bot.onboarding.steps import steps_of
+from bot.parsing import line
 from bot.turn import Turn
 from bot.types import Button, Card, Fact, Reply
 from storage.models import OnboardingJourney, OutboxItem
@@ -53,7 +54,7 @@ async def show_onboarding(cmd: ShowOnboarding, turn: Turn) -> Reply:
         what = t(f"onboarding.{step.name}_what") if step.built_in else step.name
         fields.append(Fact(t("onboarding.step_label", day=step.day, what=what), value))
     stopped = journey.stopped_at is not None
-    button = Button(t("onboarding.button_resume"), "onboarding on") if stopped else Button(t("onboarding.button_stop"), STOP_COMMAND)
+    button = Button(t("onboarding.button_resume"), line(ResumeOnboarding())) if stopped else Button(t("onboarding.button_stop"), STOP_COMMAND)
     return card_reply(
         Card(
             title=t("onboarding.status_title"),

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot import batches, outbox
 from bot.config import Settings
 from bot.hours import next_working_moment, zone_of
 from bot.onboarding.messages import groups_taken, groups_to_offer, listed_groups, step_reply
@@ -87,23 +87,38 @@ async def queue_onboarding(session: AsyncSession, settings: Settings, now: datet
         return 0
     # No zone is a full day ahead of UTC, so nothing anchored after tomorrow can be due anywhere.
     latest = now.astimezone(timezone.utc).date() + timedelta(days=1) - timedelta(days=steps[0].day)
-    rows = (
-        await session.execute(
-            select(OnboardingJourney, Person)
-            .join(Person, Person.id == OnboardingJourney.person_id)
-            .where(
-                OnboardingJourney.stopped_at.is_(None),
-                OnboardingJourney.steps_queued < len(steps),
-                OnboardingJourney.anchor_on <= latest,
+    # A chunk of journeys per transaction (bot/batches.py): a chunk's outbox items and its
+    # journeys' step counts are committed together, so a run stopped between chunks leaves every
+    # journey either done for today or untouched, and the next run carries on.
+    queued = 0
+    after = 0
+    size = max(1, batches.ROWS // 2)
+    while True:
+        rows = (
+            await session.execute(
+                select(OnboardingJourney, Person)
+                .join(Person, Person.id == OnboardingJourney.person_id)
+                .where(
+                    OnboardingJourney.person_id > after,
+                    OnboardingJourney.stopped_at.is_(None),
+                    OnboardingJourney.steps_queued < len(steps),
+                    OnboardingJourney.anchor_on <= latest,
+                )
+                .order_by(OnboardingJourney.person_id)
+                .limit(size)
+                # On PostgreSQL the journeys are locked until the chunk commits, so an opt-out at
+                # the same moment either waits for it (and withdraws what it queued) or is seen
+                # by it; a second process running the job skips them. SQLite serialises writers.
+                .with_for_update(of=OnboardingJourney, skip_locked=True)
             )
-            .order_by(OnboardingJourney.person_id)
-            # On PostgreSQL the journeys are locked until the caller commits, so an opt-out at the
-            # same moment either waits for this run (and withdraws what it queued) or is seen by
-            # it; a second process running the job skips them. SQLite serialises writers anyway.
-            .with_for_update(of=OnboardingJourney, skip_locked=True)
-        )
-    ).all()
-    return await queue_due(session, settings, now, [(journey, person) for journey, person in rows])
+        ).all()
+        if not rows:
+            return queued
+        after = rows[-1][0].person_id
+        queued += await queue_due(session, settings, now, [(journey, person) for journey, person in rows])
+        await batches.commit(session)
+        if len(rows) < size:
+            return queued
 
 
 async def queue_due(session: AsyncSession, settings: Settings, now: datetime, journeys: Iterable[tuple[OnboardingJourney, Person]]) -> int:

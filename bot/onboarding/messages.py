@@ -11,15 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import card_reply
 from bot.catalogue import Translator
+from bot.concerns.commands import OpenConcernForm
+from bot.groups.commands import JoinGroup, ListGroups
 from bot.groups.directory import fold, ineligible
+from bot.mentoring.commands import JoinMentoring
+from bot.onboarding.commands import StopOnboarding
 from bot.onboarding.steps import Step
-from bot.parsing import Refusal, parse
+from bot.parsing import Command, Refusal, line, parse
 from bot.types import Button, Card, Reply
 from storage.models import Group, Membership, Person
 
 #: How many groups the welcome shows; `groups` lists the rest.
 WELCOME_GROUPS = 8
-STOP_COMMAND = "onboarding off"
+STOP_COMMAND = line(StopOnboarding())
 _CHUNK = 1000
 
 
@@ -55,11 +59,11 @@ def groups_to_offer(person: Person, today: date, listed: Sequence[Group], taken:
     return list(islice(fitting, limit))
 
 
-def answered(command: str) -> bool:
+def answered(command: Command) -> bool:
     """Whether the bot answers `command`, so a button never offers what it cannot do."""
     from bot.registry import all_specs
 
-    return not isinstance(parse(command, all_specs()), Refusal)
+    return not isinstance(parse(line(command), all_specs()), Refusal)
 
 
 def step_reply(step: Step, person: Person, offered: Sequence[Group] = ()) -> Reply:
@@ -77,20 +81,20 @@ def step_reply(step: Step, person: Person, offered: Sequence[Group] = ()) -> Rep
             Card(
                 title=group.name,
                 body=group.description,
-                actions=(Button(t("groups.button_join"), f"groups join {group.slug}", style="primary"),),
+                actions=(Button(t("groups.button_join"), line(JoinGroup(group.slug)), style="primary"),),
             )
             for group in offered
         )
         if not offered:
             body = f"{body}\n\n{t('onboarding.welcome_no_groups')}"
-        actions.append(Button(t("onboarding.button_groups"), "groups"))
+        actions.append(Button(t("onboarding.button_groups"), line(ListGroups())))
     elif step.name == "mentoring":
-        if answered("mentor join mentee"):
-            actions.append(Button(t("onboarding.button_mentor"), "mentor join mentee", style="primary"))
+        if answered(JoinMentoring("mentee")):
+            actions.append(Button(t("onboarding.button_mentor"), line(JoinMentoring("mentee")), style="primary"))
     elif step.name == "checkin":
-        actions.append(Button(t("onboarding.button_groups"), "groups"))
-        if answered("concern"):
-            actions.append(Button(t("onboarding.button_concern"), "concern"))
+        actions.append(Button(t("onboarding.button_groups"), line(ListGroups())))
+        if answered(OpenConcernForm()):
+            actions.append(Button(t("onboarding.button_concern"), line(OpenConcernForm())))
     actions.append(Button(t("onboarding.button_stop"), STOP_COMMAND))
     title = t(f"onboarding.{step.name}_title", name=name) if step.built_in else t("onboarding.note_title")
     footer = t("onboarding.footer")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,6 +75,19 @@ async def is_forgotten(session: AsyncSession, email: str | None) -> bool:
     if key is None:
         return False
     found = await session.execute(select(ForgottenEmail.digest).where(ForgottenEmail.digest == digest(key, email)))
+    return found.first() is not None
+
+
+async def any_forgotten(session: AsyncSession, emails: Iterable[str | None]) -> bool:
+    """For one person known by several addresses (SCIM's userName and work e-mail): whether any
+    belongs to someone who asked to be forgotten; one read of the key, one of the digests."""
+    wanted = {normalised(e) for e in emails if e and normalised(e)}
+    if not wanted:
+        return False
+    key = await _key(session, create=False)  # none until the first forget-me
+    if key is None:
+        return False
+    found = await session.execute(select(ForgottenEmail.digest).where(ForgottenEmail.digest.in_([digest(key, e) for e in sorted(wanted)])))
     return found.first() is not None
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from bot import outbox
 from bot.cards import card_reply
 from bot.catalogue import Translator
+from bot.parsing import line
 from bot.people import export_links, forgotten, records
 from bot.people.commands import Answer, ChangeSettings, ForgetMe, Privacy, PrivacyExport, ShowSettings
 from bot.turn import Turn
@@ -34,9 +35,9 @@ async def show_settings(cmd: ShowSettings, turn: Turn) -> Reply:
             ),
             body=t("settings.how"),
             actions=(
-                Button(t("settings.button_dm_" + ("off" if p.dm_ok else "on")), "settings dm " + ("off" if p.dm_ok else "on")),
-                Button(t("settings.button_nudges_" + ("off" if p.nudges_ok else "on")), "settings nudges " + ("off" if p.nudges_ok else "on")),
-                Button(t("settings.button_language"), "settings language " + ("es" if p.language == "en" else "en")),
+                Button(t("settings.button_dm_" + ("off" if p.dm_ok else "on")), line(ChangeSettings(dm=not p.dm_ok))),
+                Button(t("settings.button_nudges_" + ("off" if p.nudges_ok else "on")), line(ChangeSettings(nudges=not p.nudges_ok))),
+                Button(t("settings.button_language"), line(ChangeSettings(language="es" if p.language == "en" else "en"))),
             ),
         )
     )
@@ -85,8 +86,8 @@ async def privacy(cmd: Privacy, turn: Turn) -> Reply:
             fields=fields,
             sections=(Card(title=t("privacy.records_title"), fields=await _every_kind(turn), body=t("privacy.records_body")),),
             actions=(
-                Button(t("privacy.button_export"), "privacy export"),
-                Button(t("privacy.button_forget"), "forget-me", style="danger"),
+                Button(t("privacy.button_export"), line(PrivacyExport())),
+                Button(t("privacy.button_forget"), line(ForgetMe()), style="danger"),
             ),
         )
     )
@@ -153,7 +154,7 @@ async def _mentoring_profile(turn: Turn) -> str:
 #: Where the bot cannot hand a person a file: Teams gets a short-lived signed link instead
 #: (bot/people/export_links.py), shown only in a dialog; without AFFINITY_PUBLIC_URL, none.
 PLATFORMS_WITHOUT_FILES = frozenset({"teams"})
-EXPORT_DIALOG = "privacy export"
+EXPORT_DIALOG = line(PrivacyExport())
 
 
 async def privacy_export(cmd: PrivacyExport, turn: Turn) -> Reply:
@@ -203,7 +204,7 @@ async def _kept_records(turn: Turn) -> tuple[Fact, ...]:
 async def forget_me(cmd: ForgetMe, turn: Turn) -> Reply:
     t = turn.t
     if not cmd.confirmed:
-        buttons = turn.ask("forget-me --yes", t("privacy.button_forget_confirm"))
+        buttons = turn.ask(ForgetMe(confirmed=True), t("privacy.button_forget_confirm"))
         return card_reply(Card(title=t("privacy.forget_title"), body=t("privacy.forget_body"), actions=buttons))
     await forget(turn.session, turn.person.id)
     return Reply(text=t("privacy.forgotten"))

@@ -57,6 +57,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("messages_about_you", "outbox_item", "about_id", keep=("kind", "state", "created_at", "sent_at")),
     Kind("audit_by_you", "audit_entry", "actor_id", drop=("subject_id",)),
     Kind("audit_about_you", "audit_entry", "subject_id", drop=("actor_id",)),
+    Kind("identity_system", "provisioned_person", "person_id"),
 )
 
 #: Rows that name the person but are someone else's record: not shown, not even counted.

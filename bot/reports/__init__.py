@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from bot.cards import card_reply
 from bot.features import Feature
-from bot.parsing import Args, Command, Refusal, Spec
+from bot.parsing import Command, command, specs_of, word
+from bot.readers import choice
 from bot.reports.charts import membership_chart, retention_chart
 from bot.reports.figures import membership_by_month, retention
 from bot.roles import DEI_OFFICE
@@ -16,15 +17,10 @@ from bot.types import Card, Fact, Image, Reply
 KINDS = ("membership", "retention")
 
 
+@command("report", help="help.report", refusal="reports.usage", audience="dei_office")
 @dataclass(frozen=True)
 class ShowReport(Command):
-    kind: str
-
-
-def _build(args: Args) -> Command | Refusal:
-    if len(args.words) != 1 or args.words[0].lower() not in KINDS:
-        return Refusal("reports.usage")
-    return ShowReport(args.words[0].lower())
+    kind: str = word(choice(*KINDS))
 
 
 async def show_report(cmd: ShowReport, turn: Turn) -> Reply:
@@ -59,6 +55,6 @@ async def show_report(cmd: ShowReport, turn: Turn) -> Reply:
 
 FEATURE = Feature(
     name="reports",
-    specs=(Spec(("report",), _build, "help.report", audience="dei_office"),),
+    specs=specs_of(ShowReport),
     handlers={ShowReport: show_report},
 )

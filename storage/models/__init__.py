@@ -12,6 +12,7 @@ from storage.models.mentoring import MentorMatch, MentorProfile
 from storage.models.onboarding import OnboardingJourney
 from storage.models.outbox import OutboxItem
 from storage.models.people import Person, PlatformLink, RoleGrant
+from storage.models.provisioning import ProvisionedPerson, ProvisioningEvent
 from storage.models.slack import SlackInstallation, SlackOAuthState, SlackRevocation
 from storage.models.teams import TeamsConversation, TeamsServiceUrl
 
@@ -41,6 +42,8 @@ __all__ = [
     "OutboxItem",
     "Person",
     "PlatformLink",
+    "ProvisionedPerson",
+    "ProvisioningEvent",
     "RoleGrant",
     "Rsvp",
     "SlackInstallation",

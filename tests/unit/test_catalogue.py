@@ -126,3 +126,14 @@ def test_day_and_month_names_come_from_the_locale_not_the_catalogue(language):
     assert not [key for key in catalogue(language) if key.startswith(("meetings.weekday_", "meetings.month_", "meetings.am", "meetings.pm"))]
     said = when(Translator(language), datetime(2026, 10, 26, 21, tzinfo=timezone.utc), ZoneInfo("America/Chicago"))
     assert said == {"en": "Monday, October 26, 2026 at 4:00 PM CDT", "es": "lunes 26 de octubre de 2026, a las 16:00 CDT"}[language]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_input_words_mean_what_english_words_mean(language):
+    """`words.yml` lists what a person may type, by meaning; a language may lack a word, never add a meaning."""
+    english = yaml.safe_load((CATALOGUE_DIR / DEFAULT_LANGUAGE / "words.yml").read_text(encoding="utf-8"))
+    other = yaml.safe_load((CATALOGUE_DIR / language / "words.yml").read_text(encoding="utf-8"))
+    assert set(other) <= set(english)
+    for section, meanings in other.items():
+        assert set(meanings) <= set(english[section]), section
+    assert "words" not in {key.split(".")[0] for key in catalogue(language)}

@@ -324,19 +324,21 @@ async def test_large_roster_is_written_in_batches_with_supervisors_named_later_i
     assert supervised == rows - 1
 
 
-async def test_a_roster_that_changes_between_the_check_and_the_write_writes_nothing(runtime, tmp_path, monkeypatch):
+async def test_a_roster_that_changes_before_its_supervisors_are_linked_writes_nothing(runtime, tmp_path, monkeypatch):
+    # The roster is read once to check and write it, and again for two cells a row to link
+    # supervisors: a file that changed in between is refused whole, never half linked.
     from bot.imports import roster_file
 
     path = tmp_path / "staff.csv"
-    path.write_text("email,name\n" + "".join(f"p{i}@district.example,P {i}\n" for i in range(7_000)))
-    real_write = roster_file._write
+    path.write_text("email,name,supervisor_email\nboss@district.example,Boss,\n" + "".join(f"p{i}@district.example,P {i},boss@district.example\n" for i in range(7_000)))
+    real_link = roster_file._link_supervisors
 
-    async def write_then_change(session, batch, today, now, result):
-        await real_write(session, batch, today, now, result)
+    async def change_then_link(session, lines):
         with path.open("a") as f:
-            f.write("late@district.example,Late Comer\n")
+            f.write("late@district.example,Late Comer,\n")
+        await real_link(session, lines)
 
-    monkeypatch.setattr(roster_file, "_write", write_then_change)
+    monkeypatch.setattr(roster_file, "_link_supervisors", change_then_link)
     result = await _import(runtime, "roster", path)
     assert [str(p) for p in result.problems] == [f"{path}: the file changed while it was being imported; nothing was imported, run the import again."]
     assert await _count(runtime, Person) == 0

@@ -180,3 +180,15 @@ async def test_socket_mode_drops_a_payload_of_the_wrong_shape_and_keeps_serving(
         assert reply["payload"]["text"]
     finally:
         await runner.cleanup()
+
+
+async def test_start_up_prints_no_library_notes_about_its_arguments(district, fake_slack, monkeypatch, caplog):
+    import logging
+
+    # A district sets SLACK_BOT_TOKEN in the environment, which slack-bolt also reads by itself.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    caplog.set_level(logging.INFO)
+    app, runner, base = await serve_slack(district, fake_slack, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET)
+    await runner.cleanup()
+    noise = [r.getMessage() for r in caplog.records if "will be unused" in r.getMessage() or "is unused" in r.getMessage()]
+    assert noise == []

@@ -41,7 +41,11 @@ class FakeConnector:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
-    async def start(self) -> "FakeConnector":
+    async def start_at(self, url: str) -> "FakeConnector":
+        """Start again on the address it had (a connector that went away and came back)."""
+        return await self.start(int(url.rstrip("/").rsplit(":", 1)[1]))
+
+    async def start(self, port: int = 0) -> "FakeConnector":
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
@@ -51,7 +55,7 @@ class FakeConnector:
         app.router.add_post("/botframework.com/oauth2/v2.0/token", self._token)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}/"

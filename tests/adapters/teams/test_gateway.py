@@ -206,3 +206,22 @@ async def test_what_waited_as_unreachable_is_queued_again_once_the_person_talks_
     assert item.state == "queued"
     await dispatcher.drain()
     assert [text_of(c) for c in teams.connector.sent() if text_of(c) == NUDGE.text] == [NUDGE.text]
+
+
+async def test_a_connector_that_goes_away_and_returns_is_one_line_each_way_and_shows_in_readiness(teams, gateway, district, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="affinity.network")
+    await teams.say("help")
+    url = teams.connector.url
+    await teams.connector.stop()
+    for _ in range(3):
+        assert (await gateway.send(maria(), NUDGE)).status == "retry_after"
+    state = district.reachability.body()["teams"]
+    assert state["reachable"] is False and "127.0.0.1 cannot be reached" in state["reason"]
+    # Back on the same address: the next send goes out, with no restart.
+    await teams.connector.start_at(url)
+    assert (await gateway.send(maria(), NUDGE)).status == "sent"
+    assert district.reachability.body()["teams"] == {"reachable": True}
+    lines = [r.getMessage() for r in caplog.records if r.name == "affinity.network"]
+    assert [line.split(":")[0].split(" is ")[0] for line in lines] == ["Microsoft Teams cannot be reached", "Microsoft Teams"], lines
